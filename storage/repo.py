@@ -1,0 +1,409 @@
+"""Queries: every SQL statement the application runs lives here.
+
+Functions take an open `AsyncSession` (the caller owns the transaction) and return model
+objects or plain values. Nothing here decides policy; `bot.services` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Audit,
+    Checkin,
+    ConsentRecord,
+    Inbound,
+    Invite,
+    Outbox,
+    Person,
+    Staff,
+    Team,
+    TeamMember,
+    UpdateJournal,
+)
+
+DEFAULT_TEAM_NAME = "default"
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+def _locking(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
+    """Rows claimed by one instance are skipped by the others (PostgreSQL only)."""
+    if session.bind.dialect.name == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+async def insert_ignoring_conflict(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], conflict: Sequence[str]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
+    statement = (
+        _insert_for(session)(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+# --- teams and staff ---------------------------------------------------------------------
+
+
+async def ensure_default_team(session: AsyncSession, now: datetime) -> Team:
+    team = await session.scalar(select(Team).where(Team.name == DEFAULT_TEAM_NAME))
+    if team is None:
+        await insert_ignoring_conflict(
+            session,
+            Team,
+            {"name": DEFAULT_TEAM_NAME, "created_at": now, "share_text_in_team_chat": False},
+            ["name"],
+        )
+        team = await session.scalar(select(Team).where(Team.name == DEFAULT_TEAM_NAME))
+    assert team is not None
+    return team
+
+
+async def staff_by_user(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    return await session.scalar(
+        select(Staff).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
+    )
+
+
+async def all_active_staff(session: AsyncSession) -> Sequence[Staff]:
+    return (await session.scalars(select(Staff).where(Staff.active.is_(True)))).all()
+
+
+async def staff_team_ids(session: AsyncSession, staff_id: int) -> list[int]:
+    rows = await session.scalars(select(TeamMember.team_id).where(TeamMember.staff_id == staff_id))
+    return list(rows)
+
+
+async def add_team_member(session: AsyncSession, team_id: int, staff_id: int) -> None:
+    await insert_ignoring_conflict(
+        session, TeamMember, {"team_id": team_id, "staff_id": staff_id}, ["team_id", "staff_id"]
+    )
+
+
+async def upsert_staff(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    display_name: str,
+    role: str,
+    now: datetime,
+) -> Staff:
+    staff = await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+    if staff is None:
+        staff = Staff(
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            display_name=display_name,
+            role=role,
+            on_duty=False,
+            active=True,
+            created_at=now,
+        )
+        session.add(staff)
+    else:
+        staff.chat_id = chat_id
+        staff.display_name = display_name
+        staff.active = True
+        # An invite never demotes: a coordinator opening a supporter link stays coordinator.
+        if role == "coordinator":
+            staff.role = role
+    await session.flush()
+    return staff
+
+
+# --- invites ------------------------------------------------------------------------------
+
+
+async def add_invite(session: AsyncSession, invite: Invite) -> Invite:
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def invite_by_hash(session: AsyncSession, code_hash: str) -> Invite | None:
+    return await _locked_scalar(session, select(Invite).where(Invite.code_hash == code_hash))
+
+
+async def consume_invite(
+    session: AsyncSession, invite_id: int, telegram_user_id: int, now: datetime
+) -> bool:
+    """Mark an invite used; False if someone else used it first (single use, race-safe)."""
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_at=now, used_by_user_id=telegram_user_id)
+    )
+    return result.rowcount == 1
+
+
+async def _locked_scalar(session: AsyncSession, statement: Select[Any]) -> Any:
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+async def person_by_user(
+    session: AsyncSession, telegram_user_id: int, *, lock: bool = False
+) -> Person | None:
+    statement = select(Person).where(Person.telegram_user_id == telegram_user_id)
+    if lock:
+        return await _locked_scalar(session, statement)
+    return await session.scalar(statement)
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def add_person(session: AsyncSession, person: Person) -> Person:
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def add_consent_record(session: AsyncSession, record: ConsentRecord) -> None:
+    session.add(record)
+
+
+async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
+    """Active people whose next check-in time has come, oldest first (indexed)."""
+    statement = (
+        select(Person)
+        .where(
+            Person.status == "active",
+            Person.next_checkin_at.is_not(None),
+            Person.next_checkin_at <= now,
+            Person.unreachable_at.is_(None),
+        )
+        .order_by(Person.next_checkin_at)
+        .limit(limit)
+    )
+    return (await session.scalars(_locking(session, statement))).all()
+
+
+async def pause_ended_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
+    statement = (
+        select(Person)
+        .where(Person.status == "paused", Person.paused_until <= now)
+        .order_by(Person.paused_until)
+        .limit(limit)
+    )
+    return (await session.scalars(_locking(session, statement))).all()
+
+
+# --- check-ins ----------------------------------------------------------------------------
+
+
+async def add_checkin(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Insert a check-in for (person, slot); None if that slot already has one."""
+    inserted = await insert_ignoring_conflict(session, Checkin, values, ["person_id", "slot_at"])
+    if not inserted:
+        return None
+    return await session.scalar(
+        select(Checkin.id).where(
+            Checkin.person_id == values["person_id"], Checkin.slot_at == values["slot_at"]
+        )
+    )
+
+
+async def checkin_by_id(session: AsyncSession, checkin_id: int) -> Checkin | None:
+    return await session.get(Checkin, checkin_id)
+
+
+async def cancel_queued_checkins(session: AsyncSession, person_id: int) -> None:
+    await session.execute(
+        update(Checkin)
+        .where(Checkin.person_id == person_id, Checkin.status == "queued")
+        .values(status="cancelled")
+    )
+
+
+# --- inbound ------------------------------------------------------------------------------
+
+
+async def add_inbound(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Store a person's message; False if this update was stored before (redelivery)."""
+    return await insert_ignoring_conflict(session, Inbound, values, ["update_id"])
+
+
+async def inbound_by_message(
+    session: AsyncSession, person_id: int, chat_id: int, message_id: int
+) -> Inbound | None:
+    return await session.scalar(
+        select(Inbound)
+        .where(
+            Inbound.person_id == person_id,
+            Inbound.chat_id == chat_id,
+            Inbound.message_id == message_id,
+        )
+        .order_by(Inbound.id)
+        .limit(1)
+    )
+
+
+# --- update journal -----------------------------------------------------------------------
+
+
+async def journal_store(
+    session: AsyncSession, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+) -> int:
+    """Persist raw updates; already-known update ids are ignored. Returns rows inserted."""
+    inserted = 0
+    for update_id, payload in updates:
+        if await insert_ignoring_conflict(
+            session,
+            UpdateJournal,
+            {"update_id": update_id, "payload": payload, "received_at": now},
+            ["update_id"],
+        ):
+            inserted += 1
+    return inserted
+
+
+async def journal_next_offset(session: AsyncSession) -> int | None:
+    highest = await session.scalar(select(func.max(UpdateJournal.update_id)))
+    return None if highest is None else int(highest) + 1
+
+
+async def journal_pending(
+    session: AsyncSession, limit: int
+) -> Sequence[tuple[int, dict[str, Any]]]:
+    rows = await session.execute(
+        select(UpdateJournal.update_id, UpdateJournal.payload)
+        .where(UpdateJournal.processed_at.is_(None))
+        .order_by(UpdateJournal.update_id)
+        .limit(limit)
+    )
+    return [(int(update_id), payload or {}) for update_id, payload in rows]
+
+
+async def journal_mark_processed(session: AsyncSession, update_id: int, now: datetime) -> None:
+    # The raw payload (which may hold message text) is not kept once handled.
+    await session.execute(
+        update(UpdateJournal)
+        .where(UpdateJournal.update_id == update_id)
+        .values(processed_at=now, payload=None)
+    )
+
+
+async def journal_prune(session: AsyncSession, before: datetime, keep_latest: int = 1) -> int:
+    """Forget processed ids older than `before`, keeping the newest for offset recovery."""
+    newest = await session.scalar(select(func.max(UpdateJournal.update_id)))
+    if newest is None:
+        return 0
+    result = await session.execute(
+        delete(UpdateJournal).where(
+            UpdateJournal.processed_at.is_not(None),
+            UpdateJournal.processed_at < before,
+            UpdateJournal.update_id <= int(newest) - keep_latest,
+        )
+    )
+    return result.rowcount or 0
+
+
+# --- outbox -------------------------------------------------------------------------------
+
+
+async def add_outbox(session: AsyncSession, values: dict[str, Any]) -> int:
+    row = Outbox(**values)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def recent_ack_exists(session: AsyncSession, person_id: int, since: datetime) -> bool:
+    found = await session.scalar(
+        select(Outbox.id)
+        .where(
+            Outbox.person_id == person_id,
+            Outbox.kind == "ack",
+            Outbox.created_at >= since,
+            Outbox.status != "cancelled",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def claim_outbox(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta
+) -> Sequence[Outbox]:
+    """Lease ready rows (pending, or sending with an expired lease) to this sender."""
+    statement = (
+        select(Outbox)
+        .where(
+            Outbox.not_before <= now,
+            or_(
+                Outbox.status == "pending",
+                (Outbox.status == "sending") & (Outbox.lease_until < now),
+            ),
+        )
+        .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
+        .limit(limit)
+    )
+    rows = (await session.scalars(_locking(session, statement))).all()
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = now + lease
+    return rows
+
+
+async def outbox_by_id(session: AsyncSession, outbox_id: int) -> Outbox | None:
+    return await session.get(Outbox, outbox_id)
+
+
+async def cancel_pending_outbox(
+    session: AsyncSession, person_id: int, kinds: Sequence[str]
+) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.person_id == person_id,
+            Outbox.kind.in_(list(kinds)),
+            Outbox.status.in_(["pending", "sending"]),
+        )
+        .values(status="cancelled")
+    )
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+async def add_audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_kind: str,
+    actor_id: int | None,
+    action: str,
+    person_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        Audit(
+            at=at,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            action=action,
+            person_id=person_id,
+            detail=detail,
+        )
+    )
