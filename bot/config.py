@@ -1,0 +1,222 @@
+"""Settings: read once from the environment and an optional TOML file, validated up front.
+
+Environment variables (``BANSOU_*``) win over the TOML file, which wins over defaults. Every
+bad value is refused at start with a `ConfigError` that names the setting and shows a valid
+example, so an operator never meets a half-configured bot. The environment is injectable
+(a mapping) so tests never touch ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from schedules.spec import ScheduleSpecError, parse_schedule
+from schedules.timing import QuietHoursError, parse_quiet_hours
+
+ENV_PREFIX = "BANSOU_"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# Telegram tokens look like "123456789:AA...": digits, a colon, then url-safe characters.
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or has a bad value; the message names it and shows an example."""
+
+    def __init__(self, setting: str, problem: str, example: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {problem} (example: {example})")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to know at start. Field names are the TOML keys."""
+
+    telegram_token: str | None = None
+    telegram_base_url: str = DEFAULT_BASE_URL
+    database_url: str = "sqlite:///bansou.db"
+    timezone: str = "Asia/Tokyo"
+    default_schedule: str = "火金 10:00"
+    quiet_hours: str = "21:00-08:00"
+    invite_ttl_days: int = 14
+    # ± minutes of deterministic jitter so check-ins don't feel machine-made.
+    jitter_minutes: int = 10
+    # How often the check-in sweep looks for due people.
+    checkin_sweep_seconds: float = 60.0
+    # How long the outbox sender sleeps when it has nothing to do (it is also woken on demand).
+    sender_idle_seconds: float = 1.0
+    # Telegram's limits: ≈30 messages/s overall, 1/s per chat, 20/min per group.
+    send_rate_per_second: int = 30
+    per_chat_interval_seconds: float = 1.0
+    group_messages_per_minute: int = 20
+    # Acknowledgements wait a moment so a burst of messages gets one, not one each.
+    ack_delay_seconds: float = 3.0
+    # No second acknowledgement to the same person within this window.
+    ack_quiet_minutes: int = 10
+    poll_timeout_seconds: int = 30
+    log_level: str = "INFO"
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError telling the operator what to set."""
+        if not self.telegram_token:
+            raise ConfigError(
+                "BANSOU_TELEGRAM_TOKEN",
+                "is not set; the bot needs the token @BotFather gave you",
+                "export BANSOU_TELEGRAM_TOKEN=123456789:AAE...",
+            )
+        return self.telegram_token
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("not an integer")
+    return int(value)
+
+
+def _as_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    return float(value)
+
+
+# setting name -> (converter, valid example shown on error)
+_CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "telegram_token": (str, "123456789:AAE..."),
+    "telegram_base_url": (str, DEFAULT_BASE_URL),
+    "database_url": (str, "sqlite:///bansou.db or postgresql+psycopg://user@host/db"),
+    "timezone": (str, "Asia/Tokyo"),
+    "default_schedule": (str, "火金 10:00"),
+    "quiet_hours": (str, "21:00-08:00"),
+    "invite_ttl_days": (_as_int, "14"),
+    "jitter_minutes": (_as_int, "10"),
+    "checkin_sweep_seconds": (_as_float, "60"),
+    "sender_idle_seconds": (_as_float, "1.0"),
+    "send_rate_per_second": (_as_int, "30"),
+    "per_chat_interval_seconds": (_as_float, "1.0"),
+    "group_messages_per_minute": (_as_int, "20"),
+    "ack_delay_seconds": (_as_float, "3"),
+    "ack_quiet_minutes": (_as_int, "10"),
+    "poll_timeout_seconds": (_as_int, "30"),
+    "log_level": (str, "INFO"),
+}
+
+
+def _env_name(field_name: str) -> str:
+    return ENV_PREFIX + field_name.upper()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            "--config", f"file {path} does not exist", "--config bansou.toml"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            "--config", f"{path} is not valid TOML ({error})", 'timezone = "Asia/Tokyo"'
+        ) from None
+    # A [bansou] table is accepted as well as top-level keys.
+    section = data.get("bansou", data)
+    unknown = sorted(set(section) - set(_CONVERTERS) - {"bansou"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: {unknown[0]}", "is not a known setting", 'quiet_hours = "21:00-08:00"'
+        )
+    return dict(section)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_path: str | Path | None = None
+) -> Settings:
+    """Build validated Settings from an environment mapping and an optional TOML file."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    if config_path is not None:
+        raw.update(_read_toml(Path(config_path)))
+    for field in fields(Settings):
+        value = env.get(_env_name(field.name))
+        if value is not None and value != "":
+            raw[field.name] = value
+
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        convert, example = _CONVERTERS[name]
+        try:
+            values[name] = convert(value)
+        except (TypeError, ValueError):
+            raise ConfigError(_env_name(name), "has a value of the wrong type", example) from None
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    token = settings.telegram_token
+    if token is not None and not _TOKEN_SHAPE.match(token):
+        # Never echo the token, not even a bad one.
+        raise ConfigError(
+            "BANSOU_TELEGRAM_TOKEN", "does not look like a bot token", "123456789:AAE..."
+        )
+    base = urlsplit(settings.telegram_base_url)
+    if base.scheme not in ("http", "https") or not base.netloc:
+        raise ConfigError("BANSOU_TELEGRAM_BASE_URL", "is not an http(s) URL", DEFAULT_BASE_URL)
+    db = urlsplit(settings.database_url)
+    if not (db.scheme.startswith("sqlite") or db.scheme.startswith("postgresql")):
+        raise ConfigError(
+            "BANSOU_DATABASE_URL",
+            "must be a sqlite:/// or postgresql+psycopg:// URL",
+            "sqlite:///bansou.db",
+        )
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("BANSOU_TIMEZONE", "is not a known time zone", "Asia/Tokyo") from None
+    try:
+        parse_schedule(settings.default_schedule)
+    except ScheduleSpecError as error:
+        raise ConfigError(
+            "BANSOU_DEFAULT_SCHEDULE",
+            f"cannot be read ({error.code})",
+            "火金 10:00 or tue,fri 10:00",
+        ) from None
+    try:
+        parse_quiet_hours(settings.quiet_hours)
+    except QuietHoursError as error:
+        raise ConfigError(
+            "BANSOU_QUIET_HOURS", f"cannot be read ({error.code})", "21:00-08:00"
+        ) from None
+    positive = {
+        "invite_ttl_days": settings.invite_ttl_days,
+        "checkin_sweep_seconds": settings.checkin_sweep_seconds,
+        "sender_idle_seconds": settings.sender_idle_seconds,
+        "send_rate_per_second": settings.send_rate_per_second,
+        "group_messages_per_minute": settings.group_messages_per_minute,
+        "poll_timeout_seconds": settings.poll_timeout_seconds,
+    }
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(_env_name(name), "must be greater than zero", _CONVERTERS[name][1])
+    non_negative = {
+        "jitter_minutes": settings.jitter_minutes,
+        "per_chat_interval_seconds": settings.per_chat_interval_seconds,
+        "ack_delay_seconds": settings.ack_delay_seconds,
+        "ack_quiet_minutes": settings.ack_quiet_minutes,
+    }
+    for name, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(_env_name(name), "must not be negative", _CONVERTERS[name][1])
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("BANSOU_LOG_LEVEL", "is not a log level", "INFO")

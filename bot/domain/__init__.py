@@ -1,0 +1,1 @@
+"""The pure domain: no Telegram, no SQLAlchemy, `now` always passed in."""

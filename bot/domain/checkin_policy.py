@@ -1,0 +1,90 @@
+"""When a person's next check-in is, and what to do when it comes due (pure; `now` passed in).
+
+The sweep stores two instants per person: the nominal slot (the check-in's identity) and the
+jittered send time (what the sweep's index reads). When the send time has come, this module
+decides whether to send the planned slot, catch up with the one latest slot after downtime,
+or send nothing because its day has passed — and plans the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from schedules.spec import ScheduleSpec, parse_schedule
+from schedules.timing import QuietHours, catch_up_slot, jittered, next_slot, parse_quiet_hours
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """Everything that decides when one person hears from the bot."""
+
+    spec: ScheduleSpec
+    tz: ZoneInfo
+    quiet: QuietHours
+    anchor: date | None
+    # Stable per person, so jitter is the same after a restart or on another instance.
+    seed: str
+    jitter_minutes: int
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        schedule: str,
+        quiet_hours: str,
+        timezone: str,
+        anchor: date | None,
+        seed: str,
+        jitter_minutes: int,
+    ) -> Rhythm:
+        return cls(
+            spec=parse_schedule(schedule),
+            tz=ZoneInfo(timezone),
+            quiet=parse_quiet_hours(quiet_hours),
+            anchor=anchor,
+            seed=seed,
+            jitter_minutes=jitter_minutes,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    slot: datetime  # nominal slot (identity of the check-in)
+    send_at: datetime  # when to send it (slot ± jitter, never in quiet hours)
+
+
+@dataclass(frozen=True)
+class DueDecision:
+    send_slot: datetime | None  # the slot to send now, or None (its day has passed)
+    next_plan: Plan
+
+
+def plan_after(rhythm: Rhythm, after: datetime) -> Plan:
+    slot = next_slot(rhythm.spec, after, rhythm.tz, rhythm.anchor, rhythm.quiet)
+    send_at = jittered(slot, rhythm.seed, rhythm.jitter_minutes, rhythm.quiet, rhythm.tz)
+    return Plan(slot=slot, send_at=send_at)
+
+
+def decide_due(rhythm: Rhythm, planned_slot: datetime, now: datetime) -> DueDecision:
+    """The planned send time has come: one check-in at most, never a backlog."""
+    if now < planned_slot:
+        # Jitter moved the send a few minutes before the nominal slot.
+        send: datetime | None = planned_slot
+    else:
+        send = catch_up_slot(rhythm.spec, planned_slot, now, rhythm.tz, rhythm.quiet, rhythm.anchor)
+    return DueDecision(send_slot=send, next_plan=plan_after(rhythm, max(now, planned_slot)))
+
+
+def in_quiet_hours(rhythm: Rhythm, now: datetime) -> bool:
+    return rhythm.quiet.contains(now.astimezone(rhythm.tz).time())
+
+
+def choose_variant(person_id: int, sequence: int, variants: int) -> int:
+    """Walk the variants in a per-person order so consecutive check-ins never repeat."""
+    return (person_id * 3 + sequence) % variants
+
+
+def choose_ack(person_id: int, sequence: int, variants: int) -> int:
+    return (person_id * 5 + sequence) % variants

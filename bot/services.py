@@ -1,0 +1,715 @@
+"""Use cases: what happens when someone opens an invite, consents, replies, pauses or stops,
+and when check-ins come due or the sender reports back.
+
+Services know the store (through `storage.repo`) and the clock, never Telegram: handlers
+translate updates into these calls and render the results.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bot import texts
+from bot.channel import Choice, OutgoingMessage
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain import consent
+from bot.domain.checkin_policy import (
+    Plan,
+    Rhythm,
+    choose_ack,
+    choose_variant,
+    decide_due,
+    in_quiet_hours,
+    plan_after,
+)
+from bot.domain.invites import (
+    ROLE_COORDINATOR,
+    ROLE_PERSON,
+    ROLES,
+    InviteState,
+    code_hash,
+    invite_usable,
+    looks_like_code,
+    new_code,
+)
+from storage import repo
+from storage.db import Database
+from storage.models import ConsentRecord, Invite, Outbox, Person
+
+log = logging.getLogger(__name__)
+
+# Outbox priorities: lower goes first.
+PRIORITY_ALERT = 0
+PRIORITY_REPLY = 3
+PRIORITY_CHECKIN = 5
+
+# Give up on a non-alert message after this many transient failures (alerts never give up).
+MAX_ATTEMPTS = 12
+SWEEP_BATCH = 500
+LEASE = timedelta(minutes=10)
+
+
+class NotAllowed(Exception):
+    """The caller may not do this (role or team check failed)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: Literal["person", "staff", "unknown"]
+    id: int | None = None
+    status: str | None = None  # a person's status
+    role: str | None = None  # a staff member's role
+
+
+@dataclass(frozen=True)
+class OpenInviteResult:
+    # consent_needed: a person must now say はい/いいえ; staff_registered: role granted;
+    # already_enrolled: nothing changed; not_usable: unknown, used or expired (no detail).
+    kind: Literal["consent_needed", "staff_registered", "already_enrolled", "not_usable"]
+    role: str | None = None
+    schedule: str | None = None
+    quiet_hours: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentResult:
+    kind: Literal["granted", "declined", "not_pending"]
+    next_send_local: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    # stored: kept as contact; duplicate: seen before; not_consented: opened a link but no
+    # はい yet; inactive: stopped/declined (nothing kept); unknown: not a person at all.
+    kind: Literal["stored", "duplicate", "not_consented", "inactive", "unknown"]
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    ok: bool
+    label: str | None = None
+    message_id: int | None = None
+    answered_text: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A leased outbox row, detached from the session, for the sender to deliver."""
+
+    id: int
+    chat_id: int
+    kind: str
+    message: OutgoingMessage
+    attempts: int
+
+
+class Services:
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    # --- identity --------------------------------------------------------------------------
+
+    async def identify(self, telegram_user_id: int) -> Caller:
+        async with self.db.transaction() as session:
+            staff = await repo.staff_by_user(session, telegram_user_id)
+            if staff is not None:
+                return Caller("staff", staff.id, role=staff.role)
+            person = await repo.person_by_user(session, telegram_user_id)
+            if person is not None:
+                return Caller("person", person.id, status=person.status)
+        return Caller("unknown")
+
+    async def staff_chat_ids(self) -> list[int]:
+        async with self.db.transaction() as session:
+            return [staff.chat_id for staff in await repo.all_active_staff(session)]
+
+    # --- invites ---------------------------------------------------------------------------
+
+    async def create_invite(
+        self, role: str, display_name: str, created_by_user_id: int | None = None
+    ) -> str:
+        """A new single-use code. `created_by_user_id` None means the operator's CLI."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        now = self.clock.now()
+        code = new_code()
+        async with self.db.transaction() as session:
+            creator_id = None
+            if created_by_user_id is not None:
+                staff = await repo.staff_by_user(session, created_by_user_id)
+                if staff is None or staff.role != ROLE_COORDINATOR:
+                    raise NotAllowed("only coordinators create invites")
+                creator_id = staff.id
+            team = await repo.ensure_default_team(session, now)
+            await repo.add_invite(
+                session,
+                Invite(
+                    code_hash=code_hash(code),
+                    role=role,
+                    display_name=display_name,
+                    team_id=team.id,
+                    created_by_staff_id=creator_id,
+                    created_at=now,
+                    expires_at=now + timedelta(days=self.settings.invite_ttl_days),
+                ),
+            )
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="staff" if creator_id else "operator",
+                actor_id=creator_id,
+                action=f"invite.create.{role}",
+            )
+        return code
+
+    async def open_invite(self, code: str, telegram_user_id: int, chat_id: int) -> OpenInviteResult:
+        now = self.clock.now()
+        if not looks_like_code(code):
+            return OpenInviteResult("not_usable")
+        async with self.db.transaction() as session:
+            invite = await repo.invite_by_hash(session, code_hash(code))
+            state = (
+                InviteState(invite.role, invite.expires_at, invite.used_at)
+                if invite is not None
+                else None
+            )
+            if invite is None or not invite_usable(state, now):
+                return OpenInviteResult("not_usable")
+            if invite.role == ROLE_PERSON:
+                return await self._open_person_invite(session, invite, telegram_user_id, chat_id)
+            return await self._open_staff_invite(session, invite, telegram_user_id, chat_id)
+
+    async def _open_person_invite(
+        self, session: Any, invite: Invite, telegram_user_id: int, chat_id: int
+    ) -> OpenInviteResult:
+        now = self.clock.now()
+        if await repo.staff_by_user(session, telegram_user_id) is not None:
+            # Staff cannot also be a supported person on the same account.
+            return OpenInviteResult("not_usable")
+        person = await repo.person_by_user(session, telegram_user_id, lock=True)
+        if person is not None and consent.is_enrolled(person.status):
+            return OpenInviteResult("already_enrolled")
+        if not await repo.consume_invite(session, invite.id, telegram_user_id, now):
+            return OpenInviteResult("not_usable")
+        if person is None:
+            person = await repo.add_person(
+                session,
+                Person(
+                    telegram_user_id=telegram_user_id,
+                    chat_id=chat_id,
+                    display_name=invite.display_name,
+                    team_id=invite.team_id,
+                    timezone=self.settings.timezone,
+                    status=consent.INVITED,
+                    created_at=now,
+                    checkins_sent=0,
+                    checkins_answered=0,
+                    messages_received=0,
+                ),
+            )
+        else:
+            # Re-joining after stop/decline: a fresh start on the new invite.
+            person.status = consent.INVITED
+            person.display_name = invite.display_name
+            person.team_id = invite.team_id
+            person.chat_id = chat_id
+            person.stopped_at = None
+        await repo.add_audit(
+            session,
+            at=now,
+            actor_kind="person",
+            actor_id=person.id,
+            action="invite.open",
+            person_id=person.id,
+        )
+        rhythm = self._rhythm(person)
+        return OpenInviteResult(
+            "consent_needed",
+            role=ROLE_PERSON,
+            schedule=rhythm.spec.canonical(),
+            quiet_hours=rhythm.quiet.canonical(),
+        )
+
+    async def _open_staff_invite(
+        self, session: Any, invite: Invite, telegram_user_id: int, chat_id: int
+    ) -> OpenInviteResult:
+        now = self.clock.now()
+        person = await repo.person_by_user(session, telegram_user_id)
+        if person is not None and consent.is_enrolled(person.status):
+            return OpenInviteResult("not_usable")
+        if not await repo.consume_invite(session, invite.id, telegram_user_id, now):
+            return OpenInviteResult("not_usable")
+        staff = await repo.upsert_staff(
+            session,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            display_name=invite.display_name,
+            role=invite.role,
+            now=now,
+        )
+        await repo.add_team_member(session, invite.team_id, staff.id)
+        await repo.add_audit(
+            session,
+            at=now,
+            actor_kind="staff",
+            actor_id=staff.id,
+            action=f"staff.register.{invite.role}",
+        )
+        return OpenInviteResult("staff_registered", role=staff.role)
+
+    # --- consent ---------------------------------------------------------------------------
+
+    async def decide_consent(self, telegram_user_id: int, granted: bool) -> ConsentResult:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or person.status != consent.INVITED:
+                return ConsentResult("not_pending")
+            await repo.add_consent_record(
+                session,
+                ConsentRecord(
+                    person_id=person.id,
+                    scope=consent.SCOPE_CHECKINS,
+                    decision=consent.GRANTED if granted else consent.REFUSED,
+                    text_version=texts.CONSENT_TEXT_VERSION,
+                    decided_at=now,
+                ),
+            )
+            if not granted:
+                person.status = consent.DECLINED
+                person.next_slot_at = person.next_checkin_at = None
+                return ConsentResult("declined")
+            person.status = consent.ACTIVE
+            person.consent_version = texts.CONSENT_TEXT_VERSION
+            person.consented_at = now
+            person.last_contact_at = now
+            person.schedule_anchor = now.astimezone(self.settings.zone).date()
+            plan = self._schedule_next(person, now)
+            return ConsentResult("granted", plan.send_at.astimezone(self._rhythm(person).tz))
+
+    # --- replies ---------------------------------------------------------------------------
+
+    async def record_message(
+        self,
+        *,
+        update_id: int,
+        telegram_user_id: int,
+        chat_id: int,
+        message_id: int | None,
+        kind: str,
+        text: str | None,
+        checkin_id: int | None = None,
+    ) -> ReplyResult:
+        """Store a person's message as contact (deduplicated by update id), then acknowledge."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None:
+                return ReplyResult("unknown")
+            if person.status == consent.INVITED:
+                return ReplyResult("not_consented")
+            if not consent.is_enrolled(person.status):
+                return ReplyResult("inactive")
+            stored = await repo.add_inbound(
+                session,
+                {
+                    "update_id": update_id,
+                    "person_id": person.id,
+                    "chat_id": chat_id,
+                    "message_id": message_id,
+                    "kind": kind,
+                    "text": text,
+                    "checkin_id": checkin_id,
+                    "received_at": now,
+                },
+            )
+            if not stored:
+                return ReplyResult("duplicate")
+            person.last_contact_at = now
+            person.messages_received += 1
+            person.unreachable_at = None
+            await self._enqueue_ack(session, person, now)
+        return ReplyResult("stored")
+
+    async def record_edit(
+        self, *, telegram_user_id: int, chat_id: int, message_id: int, text: str | None
+    ) -> bool:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id)
+            if person is None or not consent.is_enrolled(person.status):
+                return False
+            inbound = await repo.inbound_by_message(session, person.id, chat_id, message_id)
+            if inbound is None:
+                return False
+            inbound.text = text
+            inbound.edited_at = now
+            inbound.level = None
+            inbound.assessment = None
+            return True
+
+    async def answer_checkin(
+        self, *, update_id: int, telegram_user_id: int, checkin_id: int, choice: str
+    ) -> CheckinAnswer:
+        """A one-tap answer to a check-in. The check-in must be this person's own."""
+        label = texts.checkin_choice_label(choice)
+        if label is None:
+            return CheckinAnswer(False)
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            checkin = await repo.checkin_by_id(session, checkin_id)
+            if (
+                person is None
+                or checkin is None
+                or checkin.person_id != person.id
+                or not consent.is_enrolled(person.status)
+            ):
+                return CheckinAnswer(False)
+            stored = await repo.add_inbound(
+                session,
+                {
+                    "update_id": update_id,
+                    "person_id": person.id,
+                    "chat_id": person.chat_id,
+                    "message_id": checkin.telegram_message_id,
+                    "kind": "button",
+                    "text": label,
+                    "checkin_id": checkin.id,
+                    "received_at": now,
+                },
+            )
+            if stored:
+                person.last_contact_at = now
+                person.messages_received += 1
+                person.unreachable_at = None
+                if checkin.answered_at is None:
+                    person.checkins_answered += 1
+                checkin.status = "answered"
+                checkin.answered_at = now
+                checkin.answer = choice
+                await self._enqueue_ack(session, person, now)
+            original = texts.CHECKIN_VARIANTS[checkin.variant % len(texts.CHECKIN_VARIANTS)]
+            return CheckinAnswer(
+                True,
+                label=label,
+                message_id=checkin.telegram_message_id,
+                answered_text=texts.checkin_answered(original, label),
+            )
+
+    async def _enqueue_ack(self, session: Any, person: Person, now: datetime) -> None:
+        """One warm acknowledgement per burst of messages, not one per message."""
+        since = now - timedelta(minutes=self.settings.ack_quiet_minutes)
+        if await repo.recent_ack_exists(session, person.id, since):
+            return
+        index = choose_ack(person.id, person.messages_received, len(texts.ACK_VARIANTS))
+        await repo.add_outbox(
+            session,
+            {
+                "chat_id": person.chat_id,
+                "kind": "ack",
+                "person_id": person.id,
+                "payload": OutgoingMessage(texts.ACK_VARIANTS[index]).to_payload(),
+                "priority": PRIORITY_REPLY,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": now + timedelta(seconds=self.settings.ack_delay_seconds),
+                "created_at": now,
+            },
+        )
+
+    # --- person controls -------------------------------------------------------------------
+
+    async def pause(self, telegram_user_id: int, days: int) -> datetime | None:
+        """Pause check-ins for `days`; returns the local end of the pause (None if not enrolled)."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or not consent.is_enrolled(person.status):
+                return None
+            person.status = consent.PAUSED
+            person.paused_until = now + timedelta(days=days)
+            person.next_slot_at = person.next_checkin_at = None
+            await repo.cancel_queued_checkins(session, person.id)
+            await repo.cancel_pending_outbox(session, person.id, ["checkin"])
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="person",
+                actor_id=person.id,
+                action="person.pause",
+                person_id=person.id,
+                detail={"days": days},
+            )
+            return person.paused_until.astimezone(self._rhythm(person).tz)
+
+    async def resume(self, telegram_user_id: int) -> tuple[bool, datetime | None]:
+        """End a pause. Returns (was_paused, local time of the next check-in)."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or not consent.is_enrolled(person.status):
+                return False, None
+            tz = self._rhythm(person).tz
+            if person.status == consent.ACTIVE:
+                upcoming = person.next_checkin_at
+                return False, upcoming.astimezone(tz) if upcoming else None
+            person.status = consent.ACTIVE
+            person.paused_until = None
+            plan = self._schedule_next(person, now)
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="person",
+                actor_id=person.id,
+                action="person.resume",
+                person_id=person.id,
+            )
+            return True, plan.send_at.astimezone(tz)
+
+    async def stop(self, telegram_user_id: int) -> bool:
+        """Stop at once: nothing more is sent; consent is recorded as withdrawn."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or not consent.is_enrolled(person.status):
+                return False
+            person.status = consent.STOPPED
+            person.stopped_at = now
+            person.paused_until = None
+            person.next_slot_at = person.next_checkin_at = None
+            await repo.cancel_queued_checkins(session, person.id)
+            await repo.cancel_pending_outbox(session, person.id, ["checkin", "ack"])
+            await repo.add_consent_record(
+                session,
+                ConsentRecord(
+                    person_id=person.id,
+                    scope=consent.SCOPE_CHECKINS,
+                    decision=consent.WITHDRAWN,
+                    text_version=person.consent_version or texts.CONSENT_TEXT_VERSION,
+                    decided_at=now,
+                ),
+            )
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="person",
+                actor_id=person.id,
+                action="person.stop",
+                person_id=person.id,
+            )
+            return True
+
+    async def is_enrolled(self, telegram_user_id: int) -> bool:
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id)
+            return person is not None and consent.is_enrolled(person.status)
+
+    # --- scheduling ------------------------------------------------------------------------
+
+    def _rhythm(self, person: Person) -> Rhythm:
+        return Rhythm.build(
+            schedule=person.schedule_spec or self.settings.default_schedule,
+            quiet_hours=person.quiet_hours or self.settings.quiet_hours,
+            timezone=person.timezone or self.settings.timezone,
+            anchor=person.schedule_anchor,
+            seed=f"person-{person.id}",
+            jitter_minutes=self.settings.jitter_minutes,
+        )
+
+    def _schedule_next(self, person: Person, after: datetime) -> Plan:
+        plan = plan_after(self._rhythm(person), after)
+        person.next_slot_at = plan.slot
+        person.next_checkin_at = plan.send_at
+        return plan
+
+    async def sweep(self) -> int:
+        """Turn due slots into check-in + outbox rows, in batches; returns check-ins queued."""
+        queued = 0
+        while True:
+            now = self.clock.now()
+            async with self.db.transaction() as session:
+                for person in await repo.pause_ended_people(session, now, SWEEP_BATCH):
+                    person.status = consent.ACTIVE
+                    person.paused_until = None
+                    self._schedule_next(person, now)
+                people = await repo.due_people(session, now, SWEEP_BATCH)
+                for person in people:
+                    queued += await self._plan_due(session, person, now)
+            if len(people) < SWEEP_BATCH:
+                return queued
+
+    async def _plan_due(self, session: Any, person: Person, now: datetime) -> int:
+        rhythm = self._rhythm(person)
+        planned = person.next_slot_at or person.next_checkin_at or now
+        decision = decide_due(rhythm, planned, now)
+        person.next_slot_at = decision.next_plan.slot
+        person.next_checkin_at = decision.next_plan.send_at
+        if decision.send_slot is None:
+            return 0
+        variant = choose_variant(person.id, person.checkins_sent, len(texts.CHECKIN_VARIANTS))
+        checkin_id = await repo.add_checkin(
+            session,
+            {
+                "person_id": person.id,
+                "slot_at": decision.send_slot,
+                "planned_at": now,
+                "status": "queued",
+                "variant": variant,
+            },
+        )
+        if checkin_id is None:  # this slot was already planned: never send twice
+            return 0
+        message = OutgoingMessage(
+            texts.CHECKIN_VARIANTS[variant],
+            choices=_checkin_choices(checkin_id),
+        )
+        await repo.add_outbox(
+            session,
+            {
+                "chat_id": person.chat_id,
+                "kind": "checkin",
+                "person_id": person.id,
+                "checkin_id": checkin_id,
+                "payload": message.to_payload(),
+                "priority": PRIORITY_CHECKIN,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": now,
+                "created_at": now,
+            },
+        )
+        return 1
+
+    # --- outbox (used by the sender) -------------------------------------------------------
+
+    async def claim_outbox(self, limit: int) -> list[OutboxItem]:
+        """Lease up to `limit` ready messages. Check-ins that may no longer go are dropped here:
+        the person stopped or paused, or it is now night for them (re-planned, never sent at
+        night)."""
+        now = self.clock.now()
+        items: list[OutboxItem] = []
+        async with self.db.transaction() as session:
+            for row in await repo.claim_outbox(session, now, limit, LEASE):
+                if row.kind == "checkin" and not await self._checkin_may_go(session, row, now):
+                    continue
+                items.append(
+                    OutboxItem(
+                        id=row.id,
+                        chat_id=row.chat_id,
+                        kind=row.kind,
+                        message=OutgoingMessage.from_payload(row.payload),
+                        attempts=row.attempts,
+                    )
+                )
+        return items
+
+    async def _checkin_may_go(self, session: Any, row: Outbox, now: datetime) -> bool:
+        person = await repo.person_by_id(session, row.person_id) if row.person_id else None
+        reason = None
+        if person is None or not consent.receives_checkins(person.status):
+            reason = "person_inactive"
+        elif person.unreachable_at is not None:
+            reason = "unreachable"
+        elif in_quiet_hours(self._rhythm(person), now):
+            reason = "quiet_hours"
+        if reason is None:
+            return True
+        row.status = "cancelled"
+        row.last_error = reason
+        if row.checkin_id is not None:
+            checkin = await repo.checkin_by_id(session, row.checkin_id)
+            if checkin is not None and checkin.status == "queued":
+                checkin.status = "cancelled"
+        return False
+
+    async def mark_sent(self, outbox_id: int, message_id: int) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            row = await repo.outbox_by_id(session, outbox_id)
+            if row is None:
+                return
+            row.status = "sent"
+            row.sent_at = now
+            row.lease_until = None
+            row.telegram_message_id = message_id
+            row.attempts += 1
+            if row.checkin_id is not None:
+                checkin = await repo.checkin_by_id(session, row.checkin_id)
+                if checkin is not None:
+                    checkin.telegram_message_id = message_id
+                    checkin.sent_at = now
+                    if checkin.status == "queued":
+                        checkin.status = "sent"
+                    person = await repo.person_by_id(session, checkin.person_id)
+                    if person is not None:
+                        person.checkins_sent += 1
+
+    async def mark_retry(self, outbox_id: int, error: str, delay: float | None = None) -> None:
+        """A transient failure (or 429): try again later, with backoff unless told a delay."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            row = await repo.outbox_by_id(session, outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error
+            row.lease_until = None
+            if row.kind != "alert" and row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                log.warning(
+                    "outbox %s (%s) gave up after %s attempts", row.id, row.kind, row.attempts
+                )
+                return
+            if delay is None:
+                delay = min(2.0**row.attempts, 300.0) * random.uniform(0.8, 1.2)
+            row.status = "pending"
+            row.not_before = now + timedelta(seconds=delay)
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        async with self.db.transaction() as session:
+            row = await repo.outbox_by_id(session, outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.status = "failed"
+            row.last_error = error
+            row.lease_until = None
+            log.warning("outbox %s (%s) failed permanently: %s", row.id, row.kind, error)
+
+    async def mark_blocked(self, outbox_id: int) -> None:
+        """Telegram said the person blocked the bot: stop sending to them."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            row = await repo.outbox_by_id(session, outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.status = "failed"
+            row.last_error = "blocked"
+            row.lease_until = None
+            if row.person_id is not None:
+                person = await repo.person_by_id(session, row.person_id)
+                if person is not None and person.unreachable_at is None:
+                    person.unreachable_at = now
+                    await repo.cancel_pending_outbox(session, person.id, ["checkin", "ack"])
+                    await repo.add_audit(
+                        session,
+                        at=now,
+                        actor_kind="system",
+                        actor_id=None,
+                        action="person.unreachable",
+                        person_id=person.id,
+                    )
+
+
+def _checkin_choices(checkin_id: int) -> tuple[tuple[Choice, ...], ...]:
+    buttons = [Choice(label, f"ci:{checkin_id}:{code}") for code, label in texts.CHECKIN_CHOICES]
+    return (tuple(buttons[:3]), tuple(buttons[3:]))
