@@ -1,0 +1,201 @@
+"""The one place the Application is assembled and run.
+
+`build_application` wires settings, clock, store and services into a PTB Application with its
+handlers, error handler and lifecycle hooks; `BansouRunner` runs it with the durable intake
+(our own polling loop) instead of PTB's Updater, mirroring `run_polling`'s order:
+initialize → post_init → start → intake … intake stop → stop → shutdown → post_shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.ext import (
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.services import Services
+from bot.state import AppState
+from handlers import coordinator, person
+from handlers.context import CONTEXT_TYPES, BansouApplication, BansouContext
+from handlers.errors import on_error
+from handlers.intake import DurableIntake
+from handlers.telegram_channel import TelegramChannel
+from schedules import jobs
+from schedules.ratelimit import SendLimiter
+from schedules.sender import OutboxSender
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, clock: Clock | None = None, db: Database | None = None
+) -> BansouApplication:
+    token = settings.require_token()
+    clock = clock or SystemClock()
+    db = db or Database.from_url(settings.database_url)
+    application: BansouApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .context_types(CONTEXT_TYPES)
+        .updater(None)  # the durable intake polls instead
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    state = AppState(settings=settings, clock=clock, db=db, services=Services(db, clock, settings))
+    application.bot_data["state"] = state
+    register_handlers(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+def register_handlers(application: BansouApplication) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler("start", person.start, filters=private),
+            CommandHandler("help", person.help_command, filters=private),
+            CommandHandler("pause", person.pause, filters=private),
+            CommandHandler("resume", person.resume, filters=private),
+            CommandHandler("stop", person.stop, filters=private),
+            CommandHandler("invite", coordinator.invite, filters=private),
+            CallbackQueryHandler(person.callback),
+            MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, person.edited),
+            MessageHandler(
+                private & filters.COMMAND & filters.UpdateType.MESSAGE, person.unknown_command
+            ),
+            MessageHandler(private & filters.UpdateType.MESSAGE, person.message),
+        ]
+    )
+
+
+def _state(application: BansouApplication) -> AppState:
+    state: AppState = application.bot_data["state"]
+    return state
+
+
+async def post_init(application: BansouApplication) -> None:
+    state = _state(application)
+    settings = state.settings
+    state.bot_username = application.bot.username
+    await register_commands(application)
+    limiter = SendLimiter(
+        per_second=settings.send_rate_per_second,
+        per_chat_interval=settings.per_chat_interval_seconds,
+        group_per_minute=settings.group_messages_per_minute,
+    )
+    state.sender = OutboxSender(
+        state.services,
+        TelegramChannel(application.bot),
+        limiter,
+        idle_seconds=settings.sender_idle_seconds,
+    )
+    state.sender.start()
+    job_queue = application.job_queue
+    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    job_queue.run_repeating(
+        jobs.checkin_sweep, interval=settings.checkin_sweep_seconds, first=0.2, name="checkin-sweep"
+    )
+    job_queue.run_repeating(
+        jobs.journal_prune,
+        interval=timedelta(hours=6),
+        first=timedelta(minutes=1),
+        name="journal-prune",
+    )
+
+
+async def post_shutdown(application: BansouApplication) -> None:
+    state = _state(application)
+    if state.sender is not None:
+        await state.sender.stop()
+    await state.db.dispose()
+
+
+async def register_commands(application: BansouApplication) -> None:
+    """People see their own commands; each staff member's chat sees the staff menu."""
+    bot = application.bot
+    await bot.set_my_commands(person.person_commands(), scope=BotCommandScopeAllPrivateChats())
+    staff_menu = person.staff_commands()
+    for chat_id in await _state(application).services.staff_chat_ids():
+        await bot.set_my_commands(staff_menu, scope=BotCommandScopeChat(chat_id))
+
+
+class BansouRunner:
+    """Starts and stops the whole bot inside a running event loop (tests use it directly)."""
+
+    def __init__(self, application: BansouApplication) -> None:
+        self.application = application
+        self.state = _state(application)
+        self.intake: DurableIntake | None = None
+        self.fatal: BaseException | None = None
+        self.stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        self.intake = DurableIntake(
+            app,
+            self.state.db,
+            self.state.clock,
+            poll_timeout=self.state.settings.poll_timeout_seconds,
+            on_fatal=self._on_fatal,
+            failed=self.state.failed_updates,
+        )
+        self.state.intake = self.intake
+        await self.intake.start()
+        log.info("bansou is running as @%s", self.state.bot_username)
+
+    def _on_fatal(self, error: BaseException) -> None:
+        self.fatal = error
+        self.stopped.set()
+
+    async def stop(self) -> None:
+        app = self.application
+        if self.intake is not None:
+            await self.intake.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        self.stopped.set()
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM; the exit status for the CLI."""
+    runner = BansouRunner(build_application(settings))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, runner.stopped.set)
+    await runner.start()
+    try:
+        await runner.stopped.wait()
+    finally:
+        await runner.stop()
+    if runner.fatal is not None:
+        log.error("stopped: %s", type(runner.fatal).__name__)
+        return 1
+    return 0
+
+
+__all__ = ["BansouContext", "BansouRunner", "build_application", "serve"]

@@ -1,0 +1,153 @@
+"""The `bansou` command: run the bot, migrate the database, create invites, assess text.
+
+Operator errors (bad settings, unreachable Bot API) end with a clear English message on
+stderr and a non-zero exit status; nothing here prints the token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logsetup import configure_logging
+
+log = logging.getLogger("bansou")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="FILE", help="TOML settings file (environment variables win)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="bansou", description="bansou (伴走): check-ins between visits", parents=[common]
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", parents=[common], help="run the bot (polling)")
+    db = commands.add_parser("db", parents=[common], help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    invite = commands.add_parser(
+        "invite", parents=[common], help="print a one-time invite link (first coordinator)"
+    )
+    invite.add_argument("--role", choices=["coordinator", "supporter", "person"], required=True)
+    invite.add_argument("--name", required=True, help="display name, e.g. 山田")
+    assess = commands.add_parser("assess", help="assess replies read from stdin, one per line")
+    assess.add_argument("--jsonl", action="store_true", help="input lines are JSON objects")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["assess"]:
+        # The assessor needs no settings; its interface is fixed by other tools.
+        from bot.assess_cli import run_assess
+
+        return run_assess(args_list[1:], sys.stdin, sys.stdout, sys.stderr)
+    args = _parser().parse_args(args_list)
+    try:
+        settings = load_settings(config_path=args.config)
+        if args.command == "run":
+            settings.require_token()
+        configure_logging(settings.log_level, secrets=[settings.telegram_token or ""])
+        if args.command == "db":
+            return _db_upgrade(settings)
+        if args.command == "invite":
+            return _invite(settings, args.role, args.name)
+        return _run(settings)
+    except ConfigError as error:
+        print(f"bansou: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        print(f"bansou: database upgrade failed: {type(error).__name__}", file=sys.stderr)
+        return 1
+    print("database is up to date")
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import serve
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        print(f"bansou: cannot prepare the database: {type(error).__name__}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as error:
+        from telegram.error import InvalidToken, NetworkError
+
+        if isinstance(error, InvalidToken):
+            print("bansou: Telegram refused the token (BANSOU_TELEGRAM_TOKEN)", file=sys.stderr)
+            return 1
+        if isinstance(error, NetworkError):
+            print(
+                "bansou: cannot reach the Bot API (check BANSOU_TELEGRAM_BASE_URL and network)",
+                file=sys.stderr,
+            )
+            return 1
+        raise
+
+
+def _invite(settings: Settings, role: str, name: str) -> int:
+    from bot.clock import SystemClock
+    from bot.domain.invites import deep_link
+    from bot.services import Services
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    name = name.strip()
+    if not name or len(name) > 100:
+        print("bansou: --name must be 1 to 100 characters", file=sys.stderr)
+        return 2
+    token = settings.require_token()
+
+    async def create() -> str:
+        from telegram import Bot
+        from telegram.error import InvalidToken, TelegramError
+
+        try:
+            async with Bot(token, base_url=settings.telegram_base_url) as bot:
+                username = bot.username
+        except InvalidToken:
+            raise SystemExit("bansou: Telegram refused the token (BANSOU_TELEGRAM_TOKEN)") from None
+        except TelegramError as error:
+            raise SystemExit(
+                f"bansou: cannot reach the Bot API to learn the bot's username "
+                f"({type(error).__name__}); check BANSOU_TELEGRAM_BASE_URL"
+            ) from None
+        db = Database.from_url(settings.database_url)
+        try:
+            code = await Services(db, SystemClock(), settings).create_invite(role, name)
+        finally:
+            await db.dispose()
+        return deep_link(username, code)
+
+    upgrade(settings.database_url)
+    link = asyncio.run(create())
+    print(link)
+    print(
+        f"(single use, valid for {settings.invite_ttl_days} days; open it in Telegram "
+        f"to register as {role})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Telegram adapters: parse an Update, call the core, render a reply."""

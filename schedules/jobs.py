@@ -1,0 +1,31 @@
+"""Thin JobQueue callbacks: each periodic job calls one use case and wakes whoever must act."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from handlers.context import BansouContext
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+# Processed update ids are kept this long for dedupe of late redeliveries.
+JOURNAL_RETENTION = timedelta(days=7)
+
+
+async def checkin_sweep(context: BansouContext) -> None:
+    state = context.state
+    queued = await state.services.sweep()
+    if queued:
+        log.info("check-in sweep queued %s check-ins", queued)
+        if state.sender is not None:
+            state.sender.wake()
+
+
+async def journal_prune(context: BansouContext) -> None:
+    state = context.state
+    async with state.db.transaction() as session:
+        removed = await repo.journal_prune(session, state.clock.now() - JOURNAL_RETENTION)
+    if removed:
+        log.info("forgot %s processed update ids", removed)
