@@ -1,0 +1,9 @@
+"""Japanese distress assessment: ``assess(text) -> Assessment(level, categories, evidence)``.
+
+Pure domain code (no Telegram, no database). Rules live in ``lexicon.toml``.
+"""
+
+from .assessor import Assessment, Assessor, Evidence, assess
+from .levels import CATEGORIES, Level
+
+__all__ = ["CATEGORIES", "Assessment", "Assessor", "Evidence", "Level", "assess"]

@@ -1,0 +1,118 @@
+"""Text normalisation before tokenising: make casual, playful spellings look like dictionary words.
+
+Steps (all driven by data in ``lexicon.toml`` where a supporter might want to extend them):
+NFKC (full-width ASCII, half-width kana), control characters to spaces, variation selectors
+dropped, elongation removed (しにたーい, きえたぃ), slang and dialect rewrites (タヒ → 死,
+死にとう → 死にたく, 博多 なか → ない), runaway repetition collapsed (つらいつらいつらい),
+and katakana spellings of distress words turned into hiragana (キエタイ → きえたい).
+
+The result keeps two strings of equal length: ``text`` (what evidence spans quote) and
+``tokenizer_text`` (the same, with katakana distress spellings in hiragana), so offsets
+found in one are valid in the other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .prefilter import first_characters
+
+__all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
+
+# Tabs/newlines become spaces so one message stays one line for the tokenizer; emoji
+# presentation selectors and joiners carry no meaning here.
+_TRANSLATE = {ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", ord("\u3000"): " "}
+_TRANSLATE.update(dict.fromkeys(map(ord, "\ufe0e\ufe0f\u200b\u200d"), None))
+
+# Elongation inside hiragana words: しにたーい, つらぁぁい, むりー.
+_LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
+# Small vowel used as elongation before more hiragana (しにたぁい): drop it.
+_SMALL_VOWEL_INSIDE = re.compile(r"(?<=[ぁ-ゖ一-鿿])[ぁぃぅぇぉ]+(?=[ぁ-ゖ])")
+# Small vowel ending a word (きえたぃ): make it a full vowel.
+_SMALL_VOWEL_END = re.compile(r"(?<=[ぁ-ゖ一-鿿])([ぁぃぅぇぉ])[ぁぃぅぇぉ]*(?![ぁ-ゖ])")
+# Same in katakana (キエタィ), but never after the consonants that form loanword
+# digraphs (ティ, ファ, ウィ, ...).
+_SMALL_KATAKANA_END = re.compile(
+    r"(?<=[ア-ヂツ-ヺ])(?<![テデフウヴトドチシジツクグスズ])([ァィゥェォ])(?![ァ-ヺ])"
+)
+_SMALL_TO_FULL = str.maketrans("ぁぃぅぇぉァィゥェォ", "あいうえおアイウエオ")
+# つらいつらいつらい → つらい; keep a doubled phrase (いろいろ, まあまあ) untouched.
+_REPEATED_PHRASE = re.compile(r"(.{2,8}?)\1{2,}")
+_REPEATED_CHAR = re.compile(r"(.)\1{3,}")
+_KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
+_LONG_MARKS = frozenset("ー〜~")
+_SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def katakana_to_hiragana(text: str) -> str:
+    """Map katakana letters to hiragana, one character for one (lengths are kept)."""
+    return text.translate(_KATAKANA_TO_HIRAGANA)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """A normalised message: ``text`` for display/spans, ``tokenizer_text`` for MeCab."""
+
+    text: str
+    tokenizer_text: str
+
+
+class Normalizer:
+    """Normalises messages with the rewrite rules and katakana prefixes from the lexicon."""
+
+    def __init__(
+        self,
+        rewrites: list[tuple[re.Pattern[str], str]],
+        katakana_prefixes: tuple[str, ...],
+    ) -> None:
+        # Each rewrite with the characters its match can start with (None: always run).
+        self._rewrites = [
+            (pattern, replacement, first_characters(pattern.pattern, pattern.flags))
+            for pattern, replacement in rewrites
+        ]
+        self._katakana_prefixes = katakana_prefixes
+        self._run_cache: dict[str, bool] = {}
+
+    def __call__(self, raw: str) -> NormalizedText:
+        text = unicodedata.normalize("NFKC", raw).translate(_TRANSLATE)
+        # Cheap character checks first: most replies need none of the regexes below.
+        chars = set(text)
+        if not _LONG_MARKS.isdisjoint(chars):
+            text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
+        if not _SMALL_VOWELS.isdisjoint(chars):
+            text = _SMALL_VOWEL_INSIDE.sub("", text)
+            text = _SMALL_VOWEL_END.sub(_full_vowel, text)
+            text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
+        for pattern, replacement, starts in self._rewrites:
+            if starts is None or not starts.isdisjoint(chars):
+                text = pattern.sub(replacement, text)
+        # A phrase repeated three times leaves at least four repeated characters.
+        if len(text) - len(set(text)) >= 3:
+            text = _REPEATED_PHRASE.sub(r"\1", text)
+            text = _REPEATED_CHAR.sub(r"\1\1\1", text)
+        return NormalizedText(text, self._hiraganise_katakana_words(text))
+
+    def _hiraganise_katakana_words(self, text: str) -> str:
+        # Only katakana runs that spell a known distress word (キエタイ, シニタイ, ツラ) are
+        # rewritten; loanwords (ナイフ, バイト) stay, so they never turn into ない or ば.
+        if not _KATAKANA_RUN.search(text):
+            return text
+        return _KATAKANA_RUN.sub(self._maybe_hiragana, text)
+
+    def _maybe_hiragana(self, match: re.Match[str]) -> str:
+        run = match.group(0)
+        convert = self._run_cache.get(run)
+        if convert is None:
+            hiragana = katakana_to_hiragana(run).replace("ー", "")
+            convert = hiragana.startswith(self._katakana_prefixes)
+            if len(self._run_cache) > 10_000:
+                self._run_cache.clear()
+            self._run_cache[run] = convert
+        return katakana_to_hiragana(run) if convert else run
+
+
+def _full_vowel(match: re.Match[str]) -> str:
+    return match.group(1).translate(_SMALL_TO_FULL)

@@ -1,0 +1,115 @@
+"""Japanese tokenisation for the distress assessor: the only module that imports fugashi.
+
+One MeCab ``Tagger`` is created lazily per process. Building fugashi's per-token feature
+objects is the expensive part of tokenising short replies, so we ask MeCab for its plain
+text output and parse each token line once: parsed tokens are cached by the raw line
+(surface + feature string), which repeats heavily across real replies.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import fugashi
+
+__all__ = ["Token", "bare_tokenize", "get_tagger", "tokenize"]
+
+
+class Token(NamedTuple):
+    """One morpheme, with character offsets into the text that was tokenised."""
+
+    surface: str
+    lemma: str  # UniDic lemma with sense suffixes ("-他動詞", "-tie") stripped
+    pos1: str  # 名詞, 動詞, 形容詞, 助動詞, 助詞, 補助記号, ...
+    pos2: str  # 一般, 非自立可能, 接続助詞, 句点, ...
+    cform: str  # conjugation form, e.g. 連用形-一般, 意志推量形; "" when not conjugating
+    start: int
+    end: int
+
+
+# (surface, lemma, pos1, pos2, cform) per raw MeCab output line.
+_LineInfo = tuple[str, str, str, str, str]
+
+_tagger: fugashi.Tagger | None = None
+_tagger_lock = threading.Lock()
+_line_cache: dict[str, _LineInfo] = {}
+# Bound the cache so a long-running bot cannot grow it without limit; real replies reuse
+# a few tens of thousands of distinct morphemes, so this is rarely reached.
+_LINE_CACHE_MAX = 200_000
+
+
+def get_tagger() -> fugashi.Tagger:
+    """Return the process-wide Tagger, creating it on first use."""
+    global _tagger
+    if _tagger is None:
+        with _tagger_lock:
+            if _tagger is None:
+                import fugashi  # deferred: importing the dictionary is slow
+
+                _tagger = fugashi.Tagger()
+    return _tagger
+
+
+def _clean_lemma(lemma: str, surface: str) -> str:
+    # UniDic marks senses and loanword origins after a hyphen: 付ける-他動詞, タイ-tie.
+    if not lemma or lemma == "*":
+        return surface
+    dash = lemma.find("-")
+    if dash > 0:
+        return lemma[:dash]
+    return lemma
+
+
+def _parse_line(line: str) -> _LineInfo:
+    # unidic-lite's default output: surface, pron, lemma reading, lemma, pos (joined by
+    # "-"), conjugation type, conjugation form, accent.
+    fields = line.split("\t")
+    surface = fields[0]
+    if len(fields) < 7:
+        return (surface, surface, "", "", "")
+    pos = fields[4].split("-")
+    pos1 = pos[0]
+    pos2 = pos[1] if len(pos) > 1 else ""
+    return (surface, _clean_lemma(fields[3], surface), pos1, pos2, fields[6])
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokenise ``text`` into :class:`Token` objects with offsets into ``text``.
+
+    Tabs and newlines must already be replaced (see ``normalize``); spaces are fine.
+    """
+    if not text:
+        return []
+    output = get_tagger().parse(text)
+    cache = _line_cache
+    tokens: list[Token] = []
+    append = tokens.append
+    new = tuple.__new__  # skips NamedTuple.__new__'s Python-level argument handling
+    position = 0
+    # MeCab drops spaces; without any, offsets are simply cumulative.
+    has_spaces = " " in text
+    for line in output.split("\n"):
+        if line == "EOS" or not line:
+            break
+        info = cache.get(line)
+        if info is None:
+            info = _parse_line(line)
+            if len(cache) >= _LINE_CACHE_MAX:
+                cache.clear()
+            cache[line] = info
+        surface = info[0]
+        start = position
+        if has_spaces:
+            found = text.find(surface, position)
+            if found >= 0:
+                start = found
+        position = start + len(surface)
+        append(new(Token, (*info, start, position)))
+    return tokens
+
+
+def bare_tokenize(text: str) -> list[str]:
+    """Plain fugashi tokenisation (surfaces only); the benchmark's reference point."""
+    return [word.surface for word in get_tagger()(text)]

@@ -1,0 +1,154 @@
+"""Behaviour of the assessor on the phenomena the issue lists (one or two examples each)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.distress import CATEGORIES, Assessment, Evidence, Level, assess
+
+
+def level_of(text: str) -> str:
+    return assess(text).level.value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死にたくて",
+        "死にたかったです",
+        "消えちゃいたい",
+        "死にとうなる",
+        "しにたい",
+        "死んでしまいたい",
+    ],
+)
+def test_conjugations_via_lemmas(text: str) -> None:
+    assert level_of(text) == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text", ["きえたぃ", "キエタイ", "ﾀﾋにたい", "4にたい", "氏にたい", "しにたーい"]
+)
+def test_normalised_spellings(text: str) -> None:
+    assert level_of(text) == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "みんな元気でね、最後にお礼だけ",
+        "朝が来なければいいのに",
+        "薬をまとめて飲む",
+        "練炭買った",
+        "飛び降りる場所を探してる",
+        "遺書を書いた",
+        "リスカした",
+        "アムカしちゃった",
+        "ODした",
+        "死ぬしかない",
+    ],
+)
+def test_urgent_without_obvious_keyword(text: str) -> None:
+    assert level_of(text) == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死ぬほど眠い",
+        "死ぬ気で走った",
+        "疲れて死ぬかと思ったw",
+        "必死で探した",
+        "首を突っ込む",
+        "映画で犬が死んで泣いた",
+        "終活の本を読んだ",
+        "仕事を終わらせたい",
+        "辛いラーメン食べた",
+        "お疲れさまです",
+    ],
+)
+def test_idioms_and_hyperbole_raise_no_alarm(text: str) -> None:
+    assert level_of(text) == "none"
+
+
+def test_fired_is_money_and_mood_not_self_harm() -> None:
+    assessment = assess("首になった")
+    assert assessment.level is Level.WATCH
+    assert set(assessment.categories) == {"money", "mood"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["死にたいなんて思ったことない", "寂しくないよ", "寂しくなか", "別に死にたいわけじゃない"],
+)
+def test_negation_over_the_clause(text: str) -> None:
+    assert level_of(text) == "none"
+
+
+def test_negation_does_not_leak_to_the_next_verb() -> None:
+    assert level_of("死にたくて眠れない") == "urgent"
+
+
+@pytest.mark.parametrize("text", ["寝られへん", "食べられへん", "ねむれん"])
+def test_negated_verb_that_is_the_distress(text: str) -> None:
+    assert level_of(text) == "watch"
+
+
+@pytest.mark.parametrize("text", ["しんどいわ", "きつか", "さびしか", "もうあかん"])
+def test_dialect(text: str) -> None:
+    assert level_of(text) in {"watch", "high"}
+
+
+def test_past_and_resolved_is_watch() -> None:
+    assessment = assess("去年は消えたいと思ってたけど今は平気")
+    assert assessment.level is Level.WATCH
+    assert "resolved" in assessment.evidence[0].note
+
+
+def test_recent_past_is_still_high() -> None:
+    assert level_of("さっきまで死にたかった") == "high"
+
+
+def test_someone_elses_words_are_watched_not_dropped() -> None:
+    assert level_of("友達が死にたいって言ってて心配") == "watch"
+
+
+def test_days_without_sleep_or_food_is_high() -> None:
+    assert level_of("3日寝てない") == "high"
+    assert level_of("お金なくて昨日から食べてない") == "high"
+
+
+def test_help_request_category() -> None:
+    assert "help_request" in assess("話したいです").categories
+    assert assess("助けて").level is Level.HIGH
+
+
+def test_evidence_names_span_and_rule() -> None:
+    assessment = assess("もう限界。死にたい")
+    assert isinstance(assessment, Assessment)
+    top = assessment.evidence[0]
+    assert isinstance(top, Evidence)
+    assert top.span == "死にたい"
+    assert top.rule == "suicide.want_to_die"
+    assert top.category == "suicide"
+    assert top.level is Level.URGENT
+    data = assessment.to_json_dict()
+    assert data["level"] == "urgent"
+    assert data["evidence"][0]["span"] == "死にたい"
+
+
+def test_categories_come_from_the_fixed_set() -> None:
+    assessment = assess("お金がなくて家賃払えない、眠れないし寂しい")
+    assert set(assessment.categories) <= set(CATEGORIES)
+    assert {"money", "housing", "sleep", "loneliness"} <= set(assessment.categories)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_is_none(text: str) -> None:
+    assert assess(text) == Assessment(Level.NONE)
+
+
+def test_levels_are_ordered_strings() -> None:
+    assert Level.URGENT > Level.HIGH > Level.WATCH > Level.NONE
+    assert Level.URGENT.rank == 3
+    assert Level("watch") == "watch"

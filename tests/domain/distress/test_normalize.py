@@ -1,0 +1,48 @@
+"""Normalisation keeps offsets aligned and makes casual spellings dictionary-like."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.distress.lexicon import load_lexicon
+
+
+def normalize(text: str):
+    return load_lexicon().normalizer(text)
+
+
+def test_nfkc_and_half_width_kana() -> None:
+    assert normalize("ｼﾝﾄﾞｲ").text == "シンドイ"
+
+
+def test_small_kana_and_elongation() -> None:
+    assert normalize("きえたぃ").text == "きえたい"
+    assert normalize("しにたーい").text == "しにたい"
+
+
+def test_loanword_small_kana_kept() -> None:
+    assert normalize("パーティ").text == "パーティ"
+
+
+def test_slang_for_death() -> None:
+    assert normalize("タヒにたい").text == "死にたい"
+    assert normalize("4ね").text == "死ね"
+    assert normalize("田中氏に相談").text == "田中氏に相談"
+
+
+def test_repetition_collapsed_but_doubles_kept() -> None:
+    assert normalize("つらいつらいつらい").text == "つらい"
+    assert normalize("いろいろ").text == "いろいろ"
+
+
+def test_katakana_distress_words_read_as_hiragana() -> None:
+    normalized = normalize("キエタイ、ナイフ")
+    assert normalized.text == "キエタイ、ナイフ"
+    assert normalized.tokenizer_text == "きえたい、ナイフ"
+
+
+@given(st.text(max_size=40))
+def test_tokenizer_text_has_the_same_length(text: str) -> None:
+    normalized = normalize(text)
+    assert len(normalized.text) == len(normalized.tokenizer_text)
