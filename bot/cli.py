@@ -19,13 +19,14 @@ log = logging.getLogger("bansou")
 
 
 def _parser() -> argparse.ArgumentParser:
+    config_help = "TOML settings file (environment variables win)"
+    # Accepted before or after the command; SUPPRESS keeps a later default from erasing it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", metavar="FILE", help="TOML settings file (environment variables win)"
-    )
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
     parser = argparse.ArgumentParser(
-        prog="bansou", description="bansou (伴走): check-ins between visits", parents=[common]
+        prog="bansou", description="bansou (伴走): check-ins between visits"
     )
+    parser.add_argument("--config", metavar="FILE", default=None, help=config_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", parents=[common], help="run the bot (polling)")
     db = commands.add_parser("db", parents=[common], help="database maintenance")
@@ -36,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     invite.add_argument("--role", choices=["coordinator", "supporter", "person"], required=True)
     invite.add_argument("--name", required=True, help="display name, e.g. 山田")
-    assess = commands.add_parser("assess", help="assess replies read from stdin, one per line")
+    assess = commands.add_parser(
+        "assess", parents=[common], help="assess replies read from stdin, one per line"
+    )
     assess.add_argument("--jsonl", action="store_true", help="input lines are JSON objects")
     return parser
 
@@ -49,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_assess(args_list[1:], sys.stdin, sys.stdout, sys.stderr)
     args = _parser().parse_args(args_list)
+    if args.command == "assess":
+        from bot.assess_cli import run_assess
+
+        return run_assess(["--jsonl"] if args.jsonl else [], sys.stdin, sys.stdout, sys.stderr)
     try:
         settings = load_settings(config_path=args.config)
         if args.command == "run":
@@ -58,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db_upgrade(settings)
         if args.command == "invite":
             return _invite(settings, args.role, args.name)
-        return _run(settings)
+        if args.command == "run":
+            return _run(settings)
+        raise AssertionError(f"unhandled command {args.command}")
     except ConfigError as error:
         print(f"bansou: configuration error: {error}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from schedules.spec import ScheduleSpecError, parse_schedule
@@ -24,7 +24,7 @@ from schedules.timing import QuietHoursError, parse_quiet_hours
 ENV_PREFIX = "BANSOU_"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # Telegram tokens look like "123456789:AA...": digits, a colon, then url-safe characters.
-_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_SHAPE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
 class ConfigError(Exception):
@@ -79,7 +79,7 @@ class Settings:
 
 
 def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValueError("not an integer")
     return int(value)
 
@@ -163,17 +163,24 @@ def load_settings(
     return settings
 
 
+def _split(url: str, setting: str, example: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise ConfigError(setting, "is not a valid URL", example) from None
+
+
 def _validate(settings: Settings) -> None:
     token = settings.telegram_token
-    if token is not None and not _TOKEN_SHAPE.match(token):
+    if token is not None and not _TOKEN_SHAPE.fullmatch(token):
         # Never echo the token, not even a bad one.
         raise ConfigError(
             "BANSOU_TELEGRAM_TOKEN", "does not look like a bot token", "123456789:AAE..."
         )
-    base = urlsplit(settings.telegram_base_url)
+    base = _split(settings.telegram_base_url, "BANSOU_TELEGRAM_BASE_URL", DEFAULT_BASE_URL)
     if base.scheme not in ("http", "https") or not base.netloc:
         raise ConfigError("BANSOU_TELEGRAM_BASE_URL", "is not an http(s) URL", DEFAULT_BASE_URL)
-    db = urlsplit(settings.database_url)
+    db = _split(settings.database_url, "BANSOU_DATABASE_URL", "sqlite:///bansou.db")
     if not (db.scheme.startswith("sqlite") or db.scheme.startswith("postgresql")):
         raise ConfigError(
             "BANSOU_DATABASE_URL",

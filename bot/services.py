@@ -653,13 +653,18 @@ class Services:
                         person.checkins_sent += 1
 
     async def mark_retry(self, outbox_id: int, error: str, delay: float | None = None) -> None:
-        """A transient failure (or 429): try again later, with backoff unless told a delay."""
+        """A transient failure (or 429): try again later, with backoff unless told a delay.
+
+        A 429 (a `delay` given by Telegram) is about everyone's pace, not this message, so it
+        does not count towards giving up.
+        """
         now = self.clock.now()
         async with self.db.transaction() as session:
             row = await repo.outbox_by_id(session, outbox_id)
             if row is None:
                 return
-            row.attempts += 1
+            if delay is None:
+                row.attempts += 1
             row.last_error = error
             row.lease_until = None
             if row.kind != "alert" and row.attempts >= MAX_ATTEMPTS:
@@ -695,11 +700,16 @@ class Services:
             row.status = "failed"
             row.last_error = "blocked"
             row.lease_until = None
+            if row.checkin_id is not None:
+                checkin = await repo.checkin_by_id(session, row.checkin_id)
+                if checkin is not None and checkin.status == "queued":
+                    checkin.status = "cancelled"
             if row.person_id is not None:
                 person = await repo.person_by_id(session, row.person_id)
                 if person is not None and person.unreachable_at is None:
                     person.unreachable_at = now
                     await repo.cancel_pending_outbox(session, person.id, ["checkin", "ack"])
+                    await repo.cancel_queued_checkins(session, person.id)
                     await repo.add_audit(
                         session,
                         at=now,

@@ -61,6 +61,32 @@ class SlidingWindow:
         return not self._times
 
 
+class _Both:
+    """Two windows that must both allow an instant (a group: per minute and per second)."""
+
+    def __init__(self, first: SlidingWindow, second: SlidingWindow) -> None:
+        self.first, self.second = first, second
+
+    def earliest(self, t: float) -> float:
+        while True:
+            later = self.second.earliest(self.first.earliest(t))
+            if later == t:
+                return t
+            t = later
+
+    def reserve(self, t: float) -> None:
+        self.first.reserve(t)
+        self.second.reserve(t)
+
+    def prune(self, before: float) -> None:
+        self.first.prune(before)
+        self.second.prune(before)
+
+    @property
+    def empty(self) -> bool:
+        return self.first.empty and self.second.empty
+
+
 class SendLimiter:
     """Reserves send instants that respect the overall, per-chat and per-group limits."""
 
@@ -81,15 +107,19 @@ class SendLimiter:
         self._per_chat_interval = per_chat_interval
         self._group_per_minute = group_per_minute
         self._margin = margin
-        self._chats: dict[int, SlidingWindow] = {}
+        self._chats: dict[int, SlidingWindow | _Both] = {}
         self._paused_until = 0.0
         self._reservations = 0
 
-    def _chat_window(self, chat_id: int) -> SlidingWindow | None:
+    def _chat_window(self, chat_id: int) -> SlidingWindow | _Both | None:
         window = self._chats.get(chat_id)
         if window is None:
             if chat_id < 0:  # groups and channels have negative ids
-                window = SlidingWindow(self._group_per_minute, 60.0 + self._margin)
+                window = _Both(
+                    SlidingWindow(self._group_per_minute, 60.0 + self._margin),
+                    # Telegram also advises at most one message per second in any chat.
+                    SlidingWindow(1, 1.0 + self._margin),
+                )
             elif self._per_chat_interval > 0:
                 window = SlidingWindow(1, self._per_chat_interval + self._margin)
             else:
