@@ -48,6 +48,10 @@ def is_sqlite(url: str | URL) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module would start transactions lazily at the first write, so a
+    # SELECT-then-UPDATE (claiming outbox rows) could hand the same rows to two tasks. We
+    # take over: no implicit transactions here, and BEGIN IMMEDIATE in `_sqlite_begin`.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the sender read while the poller writes; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -57,12 +61,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock at the start: transactions on one SQLite file are serialised
+    # (busy_timeout makes the others wait), so read-then-write is atomic.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine with the per-backend settings the bot relies on."""
     target = async_url(url)
     engine = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

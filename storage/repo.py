@@ -51,9 +51,11 @@ async def insert_ignoring_conflict(
         _insert_for(session)(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(conflict))
+        # rowcount is not reliable across drivers for ON CONFLICT; RETURNING is.
+        .returning(*model.__table__.primary_key.columns)
     )
     result = await session.execute(statement)
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 # --- teams and staff ---------------------------------------------------------------------
