@@ -27,7 +27,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services import Services
 from bot.state import AppState
-from handlers import coordinator, person
+from bot.teams import Teams
+from handlers import coordinator, person, supporter
 from handlers.context import CONTEXT_TYPES, BansouApplication, BansouContext
 from handlers.errors import on_error
 from handlers.intake import DurableIntake
@@ -57,7 +58,13 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    state = AppState(settings=settings, clock=clock, db=db, services=Services(db, clock, settings))
+    state = AppState(
+        settings=settings,
+        clock=clock,
+        db=db,
+        services=Services(db, clock, settings),
+        teams=Teams(db, clock),
+    )
     application.bot_data["state"] = state
     register_handlers(application)
     application.add_error_handler(on_error)
@@ -74,6 +81,18 @@ def register_handlers(application: BansouApplication) -> None:
             CommandHandler("resume", person.resume, filters=private),
             CommandHandler("stop", person.stop, filters=private),
             CommandHandler("invite", coordinator.invite, filters=private),
+            CommandHandler("invite_supporter", coordinator.invite_supporter, filters=private),
+            CommandHandler("remove_supporter", coordinator.remove_supporter, filters=private),
+            CommandHandler("move", coordinator.move_person, filters=private),
+            CommandHandler("new_team", coordinator.new_team, filters=private),
+            CommandHandler("set_alert_chat", coordinator.set_alert_chat),
+            CommandHandler("queue", supporter.queue_command, filters=private),
+            CommandHandler("person", supporter.person_command, filters=private),
+            CommandHandler("note", supporter.note_command, filters=private),
+            CommandHandler("handover", supporter.handover_command, filters=private),
+            CommandHandler("connect", supporter.connect_command, filters=private),
+            CommandHandler("duty", supporter.duty_command, filters=private),
+            CallbackQueryHandler(supporter.alert_callback, pattern=r"^esc:"),
             CallbackQueryHandler(person.callback),
             MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, person.edited),
             MessageHandler(
@@ -111,6 +130,9 @@ async def post_init(application: BansouApplication) -> None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     job_queue.run_repeating(
         jobs.checkin_sweep, interval=settings.checkin_sweep_seconds, first=0.2, name="checkin-sweep"
+    )
+    job_queue.run_repeating(
+        jobs.sla_sweep, interval=settings.sla_sweep_seconds, first=0.3, name="sla-sweep"
     )
     job_queue.run_repeating(
         jobs.journal_prune,

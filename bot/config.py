@@ -13,16 +13,23 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.escalation import P1, P2, P3, LadderPolicy
 from schedules.spec import ScheduleSpecError, parse_schedule
 from schedules.timing import QuietHoursError, parse_quiet_hours
 
 ENV_PREFIX = "BANSOU_"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_CRISIS_RESOURCES = (
+    "いのちの電話 0570-783-556",
+    "よりそいホットライン 0120-279-338",
+    "命の危険があるとき 119",
+)
 # Telegram tokens look like "123456789:AA...": digits, a colon, then url-safe characters.
 _TOKEN_SHAPE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
@@ -48,8 +55,9 @@ class Settings:
     invite_ttl_days: int = 14
     # ± minutes of deterministic jitter so check-ins don't feel machine-made.
     jitter_minutes: int = 10
-    # How often the check-in sweep looks for due people.
+    # How often the check-in sweep looks for due people, and the SLA job for stale alerts.
     checkin_sweep_seconds: float = 60.0
+    sla_sweep_seconds: float = 30.0
     # How long the outbox sender sleeps when it has nothing to do (it is also woken on demand).
     sender_idle_seconds: float = 1.0
     # Telegram's limits: ≈30 messages/s overall, 1/s per chat, 20/min per group.
@@ -62,6 +70,15 @@ class Settings:
     ack_quiet_minutes: int = 10
     poll_timeout_seconds: int = 30
     log_level: str = "INFO"
+    # Escalation SLAs: an unclaimed alert is raised again after this long.
+    sla_p1_minutes: int = 10
+    sla_p2_minutes: int = 120
+    sla_p3_minutes: int = 1440
+    # `watch` replies: this many within the window make a P3 escalation.
+    watch_repeats: int = 2
+    watch_window_days: int = 7
+    # Told to a person whose words suggest risk to life, as "name number" entries.
+    crisis_resources: tuple[str, ...] = DEFAULT_CRISIS_RESOURCES
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError telling the operator what to set."""
@@ -77,11 +94,33 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def ladder(self) -> LadderPolicy:
+        return LadderPolicy(
+            watch_repeats=self.watch_repeats,
+            watch_window=timedelta(days=self.watch_window_days),
+            sla={
+                P1: timedelta(minutes=self.sla_p1_minutes),
+                P2: timedelta(minutes=self.sla_p2_minutes),
+                P3: timedelta(minutes=self.sla_p3_minutes),
+            },
+        )
+
 
 def _as_int(value: Any) -> int:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValueError("not an integer")
     return int(value)
+
+
+def _as_lines(value: Any) -> tuple[str, ...]:
+    """A TOML list of strings, or an environment value with entries separated by ";"."""
+    items = value.split(";") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError("not a list of strings")
+    cleaned = tuple(item.strip() for item in items if item.strip())
+    if not cleaned:
+        raise ValueError("empty list")
+    return cleaned
 
 
 def _as_float(value: Any) -> float:
@@ -101,6 +140,7 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "invite_ttl_days": (_as_int, "14"),
     "jitter_minutes": (_as_int, "10"),
     "checkin_sweep_seconds": (_as_float, "60"),
+    "sla_sweep_seconds": (_as_float, "30"),
     "sender_idle_seconds": (_as_float, "1.0"),
     "send_rate_per_second": (_as_int, "30"),
     "per_chat_interval_seconds": (_as_float, "1.0"),
@@ -109,6 +149,15 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "ack_quiet_minutes": (_as_int, "10"),
     "poll_timeout_seconds": (_as_int, "30"),
     "log_level": (str, "INFO"),
+    "sla_p1_minutes": (_as_int, "10"),
+    "sla_p2_minutes": (_as_int, "120"),
+    "sla_p3_minutes": (_as_int, "1440"),
+    "watch_repeats": (_as_int, "2"),
+    "watch_window_days": (_as_int, "7"),
+    "crisis_resources": (
+        _as_lines,
+        "いのちの電話 0570-783-556;よりそいホットライン 0120-279-338;命の危険があるとき 119",
+    ),
 }
 
 
@@ -208,10 +257,16 @@ def _validate(settings: Settings) -> None:
     positive = {
         "invite_ttl_days": settings.invite_ttl_days,
         "checkin_sweep_seconds": settings.checkin_sweep_seconds,
+        "sla_sweep_seconds": settings.sla_sweep_seconds,
         "sender_idle_seconds": settings.sender_idle_seconds,
         "send_rate_per_second": settings.send_rate_per_second,
         "group_messages_per_minute": settings.group_messages_per_minute,
         "poll_timeout_seconds": settings.poll_timeout_seconds,
+        "sla_p1_minutes": settings.sla_p1_minutes,
+        "sla_p2_minutes": settings.sla_p2_minutes,
+        "sla_p3_minutes": settings.sla_p3_minutes,
+        "watch_repeats": settings.watch_repeats,
+        "watch_window_days": settings.watch_window_days,
     }
     for name, value in positive.items():
         if value <= 0:

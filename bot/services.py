@@ -21,7 +21,6 @@ from bot.domain import consent
 from bot.domain.checkin_policy import (
     Plan,
     Rhythm,
-    choose_ack,
     choose_variant,
     decide_due,
     in_quiet_hours,
@@ -37,16 +36,14 @@ from bot.domain.invites import (
     looks_like_code,
     new_code,
 )
+from bot.outbox import PRIORITY_CHECKIN, enqueue
+from bot.queue import Queue
 from storage import repo
 from storage.db import Database
 from storage.models import ConsentRecord, Invite, Outbox, Person
 
 log = logging.getLogger(__name__)
 
-# Outbox priorities: lower goes first.
-PRIORITY_ALERT = 0
-PRIORITY_REPLY = 3
-PRIORITY_CHECKIN = 5
 
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
@@ -113,6 +110,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.queue = Queue(db, clock, settings)
 
     # --- identity --------------------------------------------------------------------------
 
@@ -335,7 +333,6 @@ class Services:
             person.last_contact_at = now
             person.messages_received += 1
             person.unreachable_at = None
-            await self._enqueue_ack(session, person, now)
         return ReplyResult("stored")
 
     async def record_edit(
@@ -395,7 +392,6 @@ class Services:
                 checkin.status = "answered"
                 checkin.answered_at = now
                 checkin.answer = choice
-                await self._enqueue_ack(session, person, now)
             original = texts.CHECKIN_VARIANTS[checkin.variant % len(texts.CHECKIN_VARIANTS)]
             return CheckinAnswer(
                 True,
@@ -403,27 +399,6 @@ class Services:
                 message_id=checkin.telegram_message_id,
                 answered_text=texts.checkin_answered(original, label),
             )
-
-    async def _enqueue_ack(self, session: Any, person: Person, now: datetime) -> None:
-        """One warm acknowledgement per burst of messages, not one per message."""
-        since = now - timedelta(minutes=self.settings.ack_quiet_minutes)
-        if await repo.recent_ack_exists(session, person.id, since):
-            return
-        index = choose_ack(person.id, person.messages_received, len(texts.ACK_VARIANTS))
-        await repo.add_outbox(
-            session,
-            {
-                "chat_id": person.chat_id,
-                "kind": "ack",
-                "person_id": person.id,
-                "payload": OutgoingMessage(texts.ACK_VARIANTS[index]).to_payload(),
-                "priority": PRIORITY_REPLY,
-                "status": "pending",
-                "attempts": 0,
-                "not_before": now + timedelta(seconds=self.settings.ack_delay_seconds),
-                "created_at": now,
-            },
-        )
 
     # --- person controls -------------------------------------------------------------------
 
@@ -568,23 +543,17 @@ class Services:
         if checkin_id is None:  # this slot was already planned: never send twice
             return 0
         message = OutgoingMessage(
-            texts.CHECKIN_VARIANTS[variant],
-            choices=_checkin_choices(checkin_id),
+            texts.CHECKIN_VARIANTS[variant], choices=_checkin_choices(checkin_id)
         )
-        await repo.add_outbox(
+        await enqueue(
             session,
-            {
-                "chat_id": person.chat_id,
-                "kind": "checkin",
-                "person_id": person.id,
-                "checkin_id": checkin_id,
-                "payload": message.to_payload(),
-                "priority": PRIORITY_CHECKIN,
-                "status": "pending",
-                "attempts": 0,
-                "not_before": now,
-                "created_at": now,
-            },
+            chat_id=person.chat_id,
+            kind="checkin",
+            person_id=person.id,
+            checkin_id=checkin_id,
+            message=message,
+            priority=PRIORITY_CHECKIN,
+            now=now,
         )
         return 1
 
@@ -641,6 +610,14 @@ class Services:
             row.lease_until = None
             row.telegram_message_id = message_id
             row.attempts += 1
+            if row.escalation_id is not None:
+                await self.queue.record_alert_sent(
+                    session,
+                    row.escalation_id,
+                    row.chat_id,
+                    message_id,
+                    bool(row.payload.get("shows_text")),
+                )
             if row.checkin_id is not None:
                 checkin = await repo.checkin_by_id(session, row.checkin_id)
                 if checkin is not None:
@@ -710,6 +687,7 @@ class Services:
                     person.unreachable_at = now
                     await repo.cancel_pending_outbox(session, person.id, ["checkin", "ack"])
                     await repo.cancel_queued_checkins(session, person.id)
+                    await self.queue.person_unreachable(session, person, now)
                     await repo.add_audit(
                         session,
                         at=now,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services import Services
+from bot.teams import Teams
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class AppState:
     clock: Clock
     db: Database
     services: Services
+    teams: Teams
     bot_username: str = ""
     sender: OutboxSender | None = None
     intake: DurableIntake | None = None

@@ -209,7 +209,14 @@ NAME_TOO_LONG = "名前は100文字までにしてください。"
 
 STAFF_HELP = (
     "支援者むけのコマンド：\n"
-    "/invite 名前 … 本人用の招待リンクをつくる（コーディネーター）\n"
+    "/queue … 対応待ち・対応中の件\n"
+    "/person 名前 … その方のこれまで\n"
+    "/note 名前 内容 … チームのメモを残す\n"
+    "/handover 名前 引き継ぐ人 … 担当を引き継ぐ\n"
+    "/connect 名前 つなぎ先 … つなぎ先に伝えてよいか、本人にたずねる\n"
+    "/duty … 当番の切りかえ（至急の通知をこの画面でも受ける）\n"
+    "コーディネーター：/invite 名前、/invite_supporter 名前、/set_alert_chat（グループで）、"
+    "/new_team チーム名、/move 名前 チーム名、/remove_supporter 名前\n"
     "/help … この説明"
 )
 
@@ -224,6 +231,231 @@ PERSON_COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "使い方"),
 )
 STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("queue", "対応待ち・対応中の件"),
+    ("person", "その方のこれまで"),
+    ("note", "チームのメモを残す"),
+    ("handover", "担当を引き継ぐ"),
+    ("connect", "つなぎ先に伝えてよいか本人にたずねる"),
+    ("duty", "当番の切りかえ"),
     ("invite", "本人用の招待リンクをつくる"),
+    ("invite_supporter", "支援者の招待リンクをつくる"),
     ("help", "使い方"),
 )
+
+
+# --- when a reply needs a human (person side) ---------------------------------------------
+
+
+def crisis_message(resources: tuple[str, ...]) -> str:
+    """Urgent: the team was told, and help that works right now. No lecture."""
+    lines = "\n".join(f"・{resource}" for resource in resources)
+    return (
+        "教えてくれて、ありがとうございます。支援チームに伝えました。"
+        "担当の人から、できるだけ早く連絡します。\n\n"
+        f"いますぐ誰かと話したいときは、こちらにも電話できます。\n{lines}"
+    )
+
+
+CONTACT_SOON = "教えてくれて、ありがとうございます。担当の人から連絡しますね。"
+
+
+def connection_question(resource: str) -> str:
+    return (
+        f"{resource}に、あなたのことを伝えてもいいですか？\n"
+        "決めるのはあなたです。「いいえ」でも大丈夫です。"
+    )
+
+
+def connection_granted(resource: str) -> str:
+    return f"ありがとうございます。{resource}に伝えますね。"
+
+
+CONNECTION_DECLINED = "わかりました。伝えません。"
+
+# --- the supporters' queue (staff side) -----------------------------------------------------
+
+PRIORITY_LABELS = {1: "至急 P1", 2: "早めに P2", 3: "今日中に P3"}
+REASON_LABELS = {
+    "distress": "心配なことば",
+    "help_request": "相談したい・話したい",
+    "unreachable": "メッセージがとどかない（ブロック）",
+    "silence": "連絡がない",
+}
+LEVEL_LABELS = {"urgent": "緊急", "high": "高", "watch": "注意", "none": "なし"}
+CATEGORY_LABELS = {
+    "suicide": "自殺",
+    "self_harm": "自傷",
+    "violence": "暴力",
+    "medical": "急病",
+    "food": "食べ物",
+    "money": "お金",
+    "housing": "住まい",
+    "loneliness": "孤立",
+    "mood": "気分",
+    "sleep": "睡眠",
+    "health": "体調",
+    "abuse": "虐待・DV",
+    "addiction": "依存",
+    "legal": "法律",
+    "help_request": "相談したい",
+}
+OUTCOME_LABELS = {
+    "contacted": "連絡がとれた",
+    "visited": "会えた（訪問）",
+    "reconnected": "つなぎ直した",
+    "false_alarm": "誤検知",
+    "declined": "本人が望まない",
+    "other": "その他",
+}
+
+ALERT_CLAIM = "担当する"
+ALERT_RESOLVE = "対応済み"
+ALERT_NOTE = "メモ"
+
+ALERT_PREFIX = {
+    "new": "",
+    "raised": "【緊急度が上がりました】\n",
+    "realert": "【再通知】まだ担当が決まっていません\n",
+    "coordinators": "【コーディネーターへ】担当が決まらないままです\n",
+    "stale_claim": "【確認】担当中のまま、時間がたっています\n",
+}
+
+
+def ago(minutes: int) -> str:
+    if minutes < 1:
+        return "たった今"
+    if minutes < 60:
+        return f"{minutes}分前"
+    if minutes < 60 * 48:
+        return f"{minutes // 60}時間前"
+    return f"{minutes // (60 * 24)}日前"
+
+
+def alert_text(
+    *,
+    kind: str,
+    person_name: str,
+    priority: int,
+    reason: str,
+    level: str | None,
+    categories: list[str],
+    evidence: list[str],
+    message_text: str | None,
+    last_contact_minutes: int | None,
+    case_age_minutes: int,
+    claimant: str | None = None,
+) -> str:
+    lines = [f"{ALERT_PREFIX.get(kind, '')}【{PRIORITY_LABELS[priority]}】{person_name}"]
+    lines.append(f"理由：{REASON_LABELS.get(reason, reason)}")
+    if level:
+        labels = "・".join(CATEGORY_LABELS.get(c, c) for c in categories) or "—"
+        lines.append(f"読みとり：{LEVEL_LABELS.get(level, level)}（{labels}）")
+    if evidence:
+        lines.append("根拠：" + "、".join(f"「{span}」" for span in evidence[:5]))
+    if message_text:
+        lines.append(f"本文：「{message_text}」")
+    last = ago(last_contact_minutes) if last_contact_minutes is not None else "記録なし"
+    lines.append(f"最後の連絡：{last}／受付から：{ago(case_age_minutes)}")
+    if claimant:
+        lines.append(f"担当：{claimant}さん")
+    return "\n".join(lines)
+
+
+def alert_claimed(original: str, claimant: str) -> str:
+    return f"{original}\n\n→ {claimant}さんが担当しています"
+
+
+def alert_resolved(original: str, outcome: str, by: str) -> str:
+    return f"{original}\n\n→ 対応済み：{OUTCOME_LABELS.get(outcome, outcome)}（{by}さん）"
+
+
+CLAIMED_BY_YOU = "担当になりました。"
+
+
+def already_claimed(name: str) -> str:
+    return f"{name}さんが担当しています。"
+
+
+ALREADY_RESOLVED = "この件は、もう対応済みです。"
+NOT_YOURS = "この操作はできません。"
+OUTCOME_QUESTION = "どうなりましたか？"
+RECONNECT_QUESTION = "どこにつなぎ直しましたか？"
+RECONNECT_NONE = "ここにない"
+
+
+def resolved_done(person_name: str) -> str:
+    return f"対応済みにしました。メモがあれば「/note {person_name} 内容」で残せます。"
+
+
+def note_hint(person_name: str) -> str:
+    return f"メモは「/note {person_name} 内容」で残せます。"
+
+
+NOTE_SAVED = "メモを残しました。"
+NOTE_USAGE = "使い方：/note 名前 内容（例：/note 田中さん 電話で話せた）"
+PERSON_USAGE = "使い方：/person 名前（例：/person 田中さん）"
+CONNECT_USAGE = "使い方：/connect 名前 つなぎ先（例：/connect 田中さん 地域包括支援センター）"
+HANDOVER_USAGE = "使い方：/handover 名前 引き継ぐ人（例：/handover 田中さん 佐藤）"
+PERSON_NOT_FOUND = "その名前の方は、あなたのチームに見つかりません。"
+STAFF_NOT_FOUND = "その名前の支援者は、このチームに見つかりません。"
+NOTHING_OPEN = "この方に、いま対応中の件はありません。"
+
+
+def connect_asked(person_name: str, resource: str) -> str:
+    return (
+        f"{person_name}さんに、{resource}へ伝えてよいかをたずねました。返事がきたらお知らせします。"
+    )
+
+
+def connect_answered(person_name: str, resource: str, granted: bool) -> str:
+    if granted:
+        return f"{person_name}さんは、{resource}につながることに同意しました。"
+    return f"{person_name}さんは、{resource}へ伝えることを望みませんでした。"
+
+
+def handed_over(person_name: str, to_name: str) -> str:
+    return f"{person_name}さんの件を、{to_name}さんに引き継ぎました。"
+
+
+def handed_to_you(person_name: str, from_name: str) -> str:
+    return f"{from_name}さんから、{person_name}さんの件を引き継ぎました。"
+
+
+QUEUE_EMPTY = "いま、対応待ちの件はありません。"
+QUEUE_TITLE = "対応待ち・対応中の件："
+UNCLAIMED = "未担当"
+
+
+def duty_on() -> str:
+    return "当番にしました。至急（P1）の通知が、この画面にも届きます。"
+
+
+DUTY_OFF = "当番をはずしました。"
+
+
+def alert_chat_set(team: str) -> str:
+    return f"このグループを「{team}」の通知先にしました。"
+
+
+ALERT_CHAT_GROUP_ONLY = "このコマンドは、通知を受けたいグループの中で使ってください。"
+SUPPORTER_INVITE_USAGE = "使い方：/invite_supporter 名前（例：/invite_supporter 佐藤）"
+REMOVE_USAGE = "使い方：/remove_supporter 名前"
+
+
+def supporter_removed(name: str) -> str:
+    return f"{name}さんを支援者からはずしました。"
+
+
+MOVE_USAGE = "使い方：/move 名前 チーム名（例：/move 田中さん 東区チーム）"
+TEAM_NOT_FOUND = "そのチームは見つかりません。"
+
+
+def person_moved(name: str, team: str) -> str:
+    return f"{name}さんを「{team}」に移しました。"
+
+
+NEW_TEAM_USAGE = "使い方：/new_team チーム名"
+
+
+def team_created(team: str) -> str:
+    return f"チーム「{team}」をつくりました。"

@@ -1,11 +1,12 @@
-"""Handlers for coordinators: creating invites for people."""
+"""Handlers for coordinators: invites for people and supporters, the team's alert chat,
+teams, removing supporters and moving people between teams."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot import texts
-from bot.domain.invites import ROLE_PERSON, deep_link
+from bot.domain.invites import ROLE_PERSON, ROLE_SUPPORTER, deep_link
 from bot.services import NotAllowed
 from handlers.common import reply
 from handlers.context import BansouContext
@@ -36,3 +37,85 @@ async def invite(update: Update, context: BansouContext) -> None:
         return
     link = deep_link(state.bot_username, code)
     await reply(update, texts.invite_created(name, link, state.settings.invite_ttl_days))
+
+
+async def invite_supporter(update: Update, context: BansouContext) -> None:
+    """/invite_supporter 佐藤 — a one-time link that registers a supporter in the team."""
+    caller = await _caller(update, context)
+    user = update.effective_user
+    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
+        await _not_for_you(update, caller)
+        return
+    name = " ".join(context.args or []).strip()
+    if not name:
+        await reply(update, texts.SUPPORTER_INVITE_USAGE)
+        return
+    if len(name) > MAX_NAME:
+        await reply(update, texts.NAME_TOO_LONG)
+        return
+    state = context.state
+    code = await state.services.create_invite(ROLE_SUPPORTER, name, created_by_user_id=user.id)
+    link = deep_link(state.bot_username, code)
+    await reply(update, texts.invite_created(name, link, state.settings.invite_ttl_days))
+
+
+async def set_alert_chat(update: Update, context: BansouContext) -> None:
+    """Run inside a group: that group receives the coordinator's team alerts."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if chat.type == "private":
+        await reply(update, texts.ALERT_CHAT_GROUP_ONLY)
+        return
+    team = await context.state.services.queue.set_alert_chat(user.id, chat.id)
+    if team is None:
+        # Not a coordinator: say nothing in a group (nothing to learn there).
+        return
+    await reply(update, texts.alert_chat_set(team.name))
+
+
+async def new_team(update: Update, context: BansouContext) -> None:
+    caller = await _caller(update, context)
+    user = update.effective_user
+    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
+        await _not_for_you(update, caller)
+        return
+    name = " ".join(context.args or []).strip()
+    if not name or len(name) > MAX_NAME:
+        await reply(update, texts.NEW_TEAM_USAGE)
+        return
+    outcome = await context.state.teams.new_team(user.id, name)
+    await reply(update, texts.team_created(name) if outcome == "ok" else texts.NEW_TEAM_USAGE)
+
+
+async def remove_supporter(update: Update, context: BansouContext) -> None:
+    caller = await _caller(update, context)
+    user = update.effective_user
+    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
+        await _not_for_you(update, caller)
+        return
+    name = " ".join(context.args or []).strip()
+    if not name:
+        await reply(update, texts.REMOVE_USAGE)
+        return
+    outcome = await context.state.teams.remove_supporter(user.id, name)
+    await reply(update, texts.supporter_removed(name) if outcome == "ok" else texts.STAFF_NOT_FOUND)
+
+
+async def move_person(update: Update, context: BansouContext) -> None:
+    caller = await _caller(update, context)
+    user = update.effective_user
+    args = context.args or []
+    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
+        await _not_for_you(update, caller)
+        return
+    if len(args) != 2:
+        await reply(update, texts.MOVE_USAGE)
+        return
+    outcome = await context.state.teams.move_person(user.id, args[0], args[1])
+    if outcome == "ok":
+        await reply(update, texts.person_moved(args[0], args[1]))
+    elif outcome == "team_not_found":
+        await reply(update, texts.TEAM_NOT_FOUND)
+    else:
+        await reply(update, texts.PERSON_NOT_FOUND)

@@ -151,7 +151,9 @@ async def message(update: Update, context: BansouContext) -> None:
         kind=kind,
         text=text,
     )
-    if result.kind == "stored":
+    if result.kind in ("stored", "duplicate"):
+        # Stored first (durable), then assessed; assessing twice is a no-op.
+        await context.state.services.queue.assess_reply(update.update_id)
         if context.state.sender is not None:
             context.state.sender.wake()
     elif result.kind == "not_consented":
@@ -206,9 +208,23 @@ async def callback(update: Update, context: BansouContext) -> None:
                 choice=choice,
             )
             if answer.ok:
+                await services.queue.assess_reply(update.update_id)
                 await query.answer(texts.CHECKIN_ANSWER_TOAST)
                 if answer.answered_text is not None:
                     await query.edit_message_text(answer.answered_text, reply_markup=None)
+                if context.state.sender is not None:
+                    context.state.sender.wake()
+                return
+    if action == "conn":
+        connection_id, _, decision = rest.partition(":")
+        if connection_id.isdigit() and decision in ("yes", "no"):
+            answer_text = await services.queue.decide_connection(
+                user.id, int(connection_id), granted=decision == "yes"
+            )
+            if answer_text is not None:
+                await query.answer()
+                await query.edit_message_reply_markup(None)
+                await reply(update, answer_text)
                 if context.state.sender is not None:
                     context.state.sender.wake()
                 return

@@ -23,6 +23,16 @@ async def checkin_sweep(context: BansouContext) -> None:
             state.sender.wake()
 
 
+async def sla_sweep(context: BansouContext) -> None:
+    """Unclaimed alerts are raised again after their SLA; stale claims are surfaced."""
+    state = context.state
+    queued = await state.services.queue.sla_sweep()
+    if queued:
+        log.info("SLA sweep queued %s alerts", queued)
+        if state.sender is not None:
+            state.sender.wake()
+
+
 async def journal_prune(context: BansouContext) -> None:
     state = context.state
     async with state.db.transaction() as session:

@@ -245,6 +245,10 @@ class Outbox(Base):
     kind: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin.id", ondelete="SET NULL"))
+    # For alerts: the escalation, so the sent message can be edited when it is claimed.
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation.id", ondelete="SET NULL")
+    )
     # {"text": ..., "choices": [[label, data], ...]} — channel-neutral.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Lower is sooner: alerts before replies before check-ins.
@@ -275,3 +279,99 @@ class Audit(Base):
     action: Mapped[str] = mapped_column(String(50))
     person_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class Escalation(Base):
+    """A queue item: something about a person that needs a human from their team."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        Index("ix_escalation_person_status", "person_id", "status"),
+        Index("ix_escalation_status_alert", "status", "next_alert_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    # distress / help_request / unreachable / silence (the strongest reason so far)
+    reason: Mapped[str] = mapped_column(String(20))
+    # 1 (at once) .. 3 (within a day)
+    priority: Mapped[int] = mapped_column(Integer)
+    # open: nobody has it; claimed: a supporter has it; resolved: done, with an outcome.
+    status: Mapped[str] = mapped_column(String(20))
+    claimed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signal_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the SLA job looks at it again (re-alert if still unclaimed / unresolved).
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    # contacted / visited / reconnected / false_alarm / declined / other
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_connection_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class EscalationSignal(Base):
+    """One reason an escalation exists or rose: a reply, a help request, a block."""
+
+    __tablename__ = "escalation_signal"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation.id", ondelete="CASCADE"), index=True
+    )
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound.id", ondelete="SET NULL"))
+    # distress / help_request / unreachable / silence
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str | None] = mapped_column(String(10))
+    priority: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertMessage(Base):
+    """Where an escalation's alert was posted, so it can be edited when someone claims it."""
+
+    __tablename__ = "alert_message"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger)
+    # Whether this copy may show the person's words (private chats; team chats that opted in).
+    shows_text: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Note(Base):
+    """A team note on a person (/note, or written when resolving)."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Connection(Base):
+    """つなぎ先: a resource the person is connected to — only with their consent."""
+
+    __tablename__ = "connection"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    resource: Mapped[str] = mapped_column(String(200))
+    # e.g. 地域包括支援センター / 医療 / ボランティア / その他
+    resource_type: Mapped[str] = mapped_column(String(50))
+    proposed_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # proposed: asked, no answer yet; active: the person said はい; declined: いいえ;
+    # ended: no longer a connection.
+    status: Mapped[str] = mapped_column(String(20))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,11 +16,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AlertMessage,
     Audit,
     Checkin,
+    Connection,
     ConsentRecord,
+    Escalation,
+    EscalationSignal,
     Inbound,
     Invite,
+    Note,
     Outbox,
     Person,
     Staff,
@@ -409,3 +414,284 @@ async def add_audit(
             detail=detail,
         )
     )
+
+
+# --- the supporters' queue ---------------------------------------------------------------
+
+
+async def team_by_id(session: AsyncSession, team_id: int) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def team_by_name(session: AsyncSession, name: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.name == name))
+
+
+async def add_team(session: AsyncSession, name: str, now: datetime) -> Team | None:
+    if not await insert_ignoring_conflict(
+        session, Team, {"name": name, "created_at": now, "share_text_in_team_chat": False}, ["name"]
+    ):
+        return None
+    return await team_by_name(session, name)
+
+
+async def team_staff(session: AsyncSession, team_id: int) -> Sequence[Staff]:
+    return (
+        await session.scalars(
+            select(Staff)
+            .join(TeamMember, TeamMember.staff_id == Staff.id)
+            .where(TeamMember.team_id == team_id, Staff.active.is_(True))
+            .order_by(Staff.id)
+        )
+    ).all()
+
+
+async def is_team_member(session: AsyncSession, team_id: int, staff_id: int) -> bool:
+    found = await session.scalar(
+        select(TeamMember.staff_id)
+        .join(Staff, Staff.id == TeamMember.staff_id)
+        .where(
+            TeamMember.team_id == team_id,
+            TeamMember.staff_id == staff_id,
+            Staff.active.is_(True),
+        )
+    )
+    return found is not None
+
+
+async def remove_team_member(session: AsyncSession, team_id: int, staff_id: int) -> None:
+    await session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.staff_id == staff_id)
+    )
+
+
+async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def staff_by_name(
+    session: AsyncSession, team_ids: Sequence[int], name: str
+) -> Sequence[Staff]:
+    return (
+        await session.scalars(
+            select(Staff)
+            .join(TeamMember, TeamMember.staff_id == Staff.id)
+            .where(
+                TeamMember.team_id.in_(list(team_ids)),
+                Staff.display_name.in_(_name_variants(name)),
+                Staff.active.is_(True),
+            )
+            .distinct()
+        )
+    ).all()
+
+
+def _name_variants(name: str) -> list[str]:
+    """「田中」 finds 「田中さん」 and the other way round."""
+    base = name.strip().removesuffix("さん")
+    return [base, f"{base}さん"]
+
+
+async def people_by_name(
+    session: AsyncSession, team_ids: Sequence[int], name: str
+) -> Sequence[Person]:
+    return (
+        await session.scalars(
+            select(Person).where(
+                Person.team_id.in_(list(team_ids)),
+                Person.display_name.in_(_name_variants(name)),
+            )
+        )
+    ).all()
+
+
+async def watch_replies_since(session: AsyncSession, person_id: int, since: datetime) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Inbound)
+            .where(
+                Inbound.person_id == person_id,
+                Inbound.level == "watch",
+                Inbound.received_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+async def inbound_by_id(session: AsyncSession, inbound_id: int) -> Inbound | None:
+    return await session.get(Inbound, inbound_id)
+
+
+async def inbound_by_update(session: AsyncSession, update_id: int) -> Inbound | None:
+    return await session.scalar(select(Inbound).where(Inbound.update_id == update_id))
+
+
+async def open_case(session: AsyncSession, person_id: int) -> Escalation | None:
+    """The person's one open (or claimed) escalation, locked for update on PostgreSQL."""
+    return await _locked_scalar(
+        session,
+        select(Escalation)
+        .where(Escalation.person_id == person_id, Escalation.status.in_(["open", "claimed"]))
+        .order_by(Escalation.id.desc())
+        .limit(1),
+    )
+
+
+async def escalation_by_id(
+    session: AsyncSession, escalation_id: int, *, lock: bool = False
+) -> Escalation | None:
+    statement = select(Escalation).where(Escalation.id == escalation_id)
+    if lock:
+        return await _locked_scalar(session, statement)
+    return await session.scalar(statement)
+
+
+async def add_escalation(session: AsyncSession, escalation: Escalation) -> Escalation:
+    session.add(escalation)
+    await session.flush()
+    return escalation
+
+
+async def add_signal(session: AsyncSession, signal: EscalationSignal) -> None:
+    session.add(signal)
+
+
+async def latest_signal_inbound(session: AsyncSession, escalation_id: int) -> Inbound | None:
+    """The most serious recent reply behind an escalation (for the alert's content)."""
+    return await session.scalar(
+        select(Inbound)
+        .join(EscalationSignal, EscalationSignal.inbound_id == Inbound.id)
+        .where(EscalationSignal.escalation_id == escalation_id)
+        .order_by(EscalationSignal.priority, EscalationSignal.id.desc())
+        .limit(1)
+    )
+
+
+async def claim_escalation(
+    session: AsyncSession,
+    escalation_id: int,
+    staff_id: int,
+    now: datetime,
+    next_alert: datetime | None,
+) -> bool:
+    """Atomic: only one of two simultaneous presses wins."""
+    result = await session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.status == "open")
+        .values(
+            status="claimed", claimed_by_staff_id=staff_id, claimed_at=now, next_alert_at=next_alert
+        )
+        .returning(Escalation.id)
+    )
+    return result.first() is not None
+
+
+async def alert_messages(session: AsyncSession, escalation_id: int) -> Sequence[AlertMessage]:
+    return (
+        await session.scalars(
+            select(AlertMessage)
+            .where(AlertMessage.escalation_id == escalation_id)
+            .order_by(AlertMessage.id)
+        )
+    ).all()
+
+
+async def add_alert_message(session: AsyncSession, message: AlertMessage) -> None:
+    session.add(message)
+
+
+async def escalations_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Escalation]:
+    statement = (
+        select(Escalation)
+        .where(
+            Escalation.status.in_(["open", "claimed"]),
+            Escalation.next_alert_at.is_not(None),
+            Escalation.next_alert_at <= now,
+        )
+        .order_by(Escalation.next_alert_at)
+        .limit(limit)
+    )
+    return (await session.scalars(_locking(session, statement))).all()
+
+
+async def team_queue(session: AsyncSession, team_ids: Sequence[int]) -> Sequence[Any]:
+    """Open and claimed items with the person's and claimant's names, by priority then age."""
+    claimant = Staff.__table__.alias("claimant")
+    return (
+        await session.execute(
+            select(Escalation, Person.display_name, claimant.c.display_name)
+            .join(Person, Person.id == Escalation.person_id)
+            .outerjoin(claimant, claimant.c.id == Escalation.claimed_by_staff_id)
+            .where(
+                Escalation.team_id.in_(list(team_ids)),
+                Escalation.status.in_(["open", "claimed"]),
+            )
+            .order_by(Escalation.priority, Escalation.opened_at)
+        )
+    ).all()
+
+
+async def person_escalations(session: AsyncSession, person_id: int) -> Sequence[Escalation]:
+    return (
+        await session.scalars(
+            select(Escalation).where(Escalation.person_id == person_id).order_by(Escalation.id)
+        )
+    ).all()
+
+
+async def person_inbound(session: AsyncSession, person_id: int, limit: int) -> Sequence[Inbound]:
+    return (
+        await session.scalars(
+            select(Inbound)
+            .where(Inbound.person_id == person_id)
+            .order_by(Inbound.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def person_checkins(session: AsyncSession, person_id: int, limit: int) -> Sequence[Checkin]:
+    return (
+        await session.scalars(
+            select(Checkin)
+            .where(Checkin.person_id == person_id)
+            .order_by(Checkin.slot_at.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def person_notes(session: AsyncSession, person_id: int, limit: int) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(Note, Staff.display_name)
+            .join(Staff, Staff.id == Note.staff_id)
+            .where(Note.person_id == person_id)
+            .order_by(Note.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def person_connections(session: AsyncSession, person_id: int) -> Sequence[Connection]:
+    return (
+        await session.scalars(
+            select(Connection).where(Connection.person_id == person_id).order_by(Connection.id)
+        )
+    ).all()
+
+
+async def add_note(session: AsyncSession, note: Note) -> None:
+    session.add(note)
+
+
+async def add_connection(session: AsyncSession, connection: Connection) -> Connection:
+    session.add(connection)
+    await session.flush()
+    return connection
+
+
+async def connection_by_id(session: AsyncSession, connection_id: int) -> Connection | None:
+    return await _locked_scalar(session, select(Connection).where(Connection.id == connection_id))

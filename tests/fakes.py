@@ -48,6 +48,7 @@ def make_settings(**overrides: Any) -> Settings:
         telegram_token=TEST_TOKEN,
         database_url="sqlite:///:memory:",
         checkin_sweep_seconds=0.05,
+        sla_sweep_seconds=0.05,
         sender_idle_seconds=0.02,
         ack_delay_seconds=0.0,
         per_chat_interval_seconds=0.0,

@@ -25,14 +25,8 @@ from bot.channel import (
     TransientFailure,
 )
 from bot.domain import consent
-from bot.services import (
-    LEASE,
-    MAX_ATTEMPTS,
-    PRIORITY_ALERT,
-    PRIORITY_CHECKIN,
-    PRIORITY_REPLY,
-    Services,
-)
+from bot.outbox import PRIORITY_ALERT, PRIORITY_CHECKIN, PRIORITY_REPLY
+from bot.services import LEASE, MAX_ATTEMPTS, Services
 from schedules.ratelimit import SendLimiter
 from schedules.sender import OutboxSender
 from storage import repo

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:05:49.927583
+Create Date: 2026-11-26 15:33:08.767638
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("action", sa.String(length=50), nullable=False),
         sa.Column("person_id", sa.BigInteger(), nullable=True),
-        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.Column("detail", sa.JSON(none_as_null=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit")),
     )
     with op.batch_alter_table("audit", schema=None) as batch_op:
@@ -63,7 +63,7 @@ def upgrade() -> None:
     op.create_table(
         "update_journal",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("payload", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("received_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("processed_at", storage.models.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_update_journal")),
@@ -167,6 +167,38 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id", "slot_at", name="uq_checkin_person_slot"),
     )
     op.create_table(
+        "connection",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("resource", sa.String(length=200), nullable=False),
+        sa.Column("resource_type", sa.String(length=50), nullable=False),
+        sa.Column(
+            "proposed_by_staff_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("proposed_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", storage.models.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_connection_person_id_person"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_connection_proposed_by_staff_id_staff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_connection")),
+    )
+    with op.batch_alter_table("connection", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_connection_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
         "consent_record",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -190,6 +222,71 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "escalation",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("team_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column(
+            "claimed_by_staff_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column("opened_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("claimed_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("resolved_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("last_signal_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("next_alert_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("alert_rounds", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
+        sa.Column("outcome_connection_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["claimed_by_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_escalation_claimed_by_staff_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_escalation_person_id_person"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_escalation_team_id_team")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation")),
+    )
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.create_index("ix_escalation_person_status", ["person_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_escalation_status_alert", ["status", "next_alert_at"], unique=False
+        )
+
+    op.create_table(
+        "alert_message",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "escalation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("telegram_message_id", sa.BigInteger(), nullable=False),
+        sa.Column("shows_text", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalation.id"],
+            name=op.f("fk_alert_message_escalation_id_escalation"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_message")),
+    )
+    with op.batch_alter_table("alert_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_message_escalation_id"), ["escalation_id"], unique=False
+        )
+
+    op.create_table(
         "inbound",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("update_id", sa.BigInteger(), nullable=False),
@@ -206,7 +303,7 @@ def upgrade() -> None:
         sa.Column("received_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("edited_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("level", sa.String(length=10), nullable=True),
-        sa.Column("assessment", sa.JSON(), nullable=True),
+        sa.Column("assessment", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["checkin_id"],
             ["checkin.id"],
@@ -227,6 +324,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inbound_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "note",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "escalation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("at", storage.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalation.id"],
+            name=op.f("fk_note_escalation_id_escalation"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_note_person_id_person"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name=op.f("fk_note_staff_id_staff")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_note")),
+    )
+    with op.batch_alter_table("note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_note_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -234,6 +358,9 @@ def upgrade() -> None:
         sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "checkin_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "escalation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
@@ -252,6 +379,12 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalation.id"],
+            name=op.f("fk_outbox_escalation_id_escalation"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["person_id"],
             ["person.id"],
             name=op.f("fk_outbox_person_id_person"),
@@ -262,24 +395,77 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_ready", ["status", "not_before"], unique=False)
 
+    op.create_table(
+        "escalation_signal",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "escalation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "inbound_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=True),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalation.id"],
+            name=op.f("fk_escalation_signal_escalation_id_escalation"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"],
+            ["inbound.id"],
+            name=op.f("fk_escalation_signal_inbound_id_inbound"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_signal")),
+    )
+    with op.batch_alter_table("escalation_signal", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalation_signal_escalation_id"), ["escalation_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("escalation_signal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_signal_escalation_id"))
+
+    op.drop_table("escalation_signal")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_ready")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_note_person_id"))
+
+    op.drop_table("note")
     with op.batch_alter_table("inbound", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_person_id"))
         batch_op.drop_index("ix_inbound_chat_message")
 
     op.drop_table("inbound")
+    with op.batch_alter_table("alert_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_message_escalation_id"))
+
+    op.drop_table("alert_message")
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.drop_index("ix_escalation_status_alert")
+        batch_op.drop_index("ix_escalation_person_status")
+
+    op.drop_table("escalation")
     with op.batch_alter_table("consent_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_record_person_id"))
 
     op.drop_table("consent_record")
+    with op.batch_alter_table("connection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_connection_person_id"))
+
+    op.drop_table("connection")
     op.drop_table("checkin")
     op.drop_table("team_member")
     with op.batch_alter_table("person", schema=None) as batch_op:
