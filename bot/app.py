@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.services import Services
+from bot.services import Schedules, Services
 from bot.state import AppState
 from bot.teams import Teams
 from handlers import coordinator, person, supporter
@@ -58,12 +58,14 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    services = Services(db, clock, settings)
     state = AppState(
         settings=settings,
         clock=clock,
         db=db,
-        services=Services(db, clock, settings),
+        services=services,
         teams=Teams(db, clock),
+        schedules=Schedules(services),
     )
     application.bot_data["state"] = state
     register_handlers(application)
@@ -79,6 +81,9 @@ def register_handlers(application: BansouApplication) -> None:
             CommandHandler("help", person.help_command, filters=private),
             CommandHandler("pause", person.pause, filters=private),
             CommandHandler("resume", person.resume, filters=private),
+            CommandHandler("frequency", person.frequency, filters=private),
+            CommandHandler("schedule", coordinator.schedule, filters=private),
+            CommandHandler("quiet", coordinator.quiet, filters=private),
             CommandHandler("stop", person.stop, filters=private),
             CommandHandler("invite", coordinator.invite, filters=private),
             CommandHandler("invite_supporter", coordinator.invite_supporter, filters=private),
@@ -112,6 +117,7 @@ async def post_init(application: BansouApplication) -> None:
     state = _state(application)
     settings = state.settings
     state.bot_username = application.bot.username
+    await state.schedules.apply_team_defaults()
     await register_commands(application)
     limiter = SendLimiter(
         per_second=settings.send_rate_per_second,

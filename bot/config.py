@@ -77,6 +77,10 @@ class Settings:
     # `watch` replies: this many within the window make a P3 escalation.
     watch_repeats: int = 2
     watch_window_days: int = 7
+    # After an escalation is resolved, check-ins are daily for this many days (0: never).
+    tighten_days: int = 7
+    # Team defaults from the TOML [teams."name"] tables: (name, schedule, quiet hours).
+    team_defaults: tuple[tuple[str, str | None, str | None], ...] = ()
     # Told to a person whose words suggest risk to life, as "name number" entries.
     crisis_resources: tuple[str, ...] = DEFAULT_CRISIS_RESOURCES
 
@@ -154,6 +158,7 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "sla_p3_minutes": (_as_int, "1440"),
     "watch_repeats": (_as_int, "2"),
     "watch_window_days": (_as_int, "7"),
+    "tighten_days": (_as_int, "7"),
     "crisis_resources": (
         _as_lines,
         "いのちの電話 0570-783-556;よりそいホットライン 0120-279-338;命の危険があるとき 119",
@@ -177,14 +182,30 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             "--config", f"{path} is not valid TOML ({error})", 'timezone = "Asia/Tokyo"'
         ) from None
-    # A [bansou] table is accepted as well as top-level keys.
-    section = data.get("bansou", data)
-    unknown = sorted(set(section) - set(_CONVERTERS) - {"bansou"})
+    # A [bansou] table is accepted as well as top-level keys; [teams."name"] tables hold
+    # team defaults.
+    teams = data.get("teams", {})
+    section = {k: v for k, v in data.get("bansou", data).items() if k not in ("teams", "bansou")}
+    unknown = sorted(set(section) - set(_CONVERTERS))
     if unknown:
         raise ConfigError(
             f"{path}: {unknown[0]}", "is not a known setting", 'quiet_hours = "21:00-08:00"'
         )
-    return dict(section)
+    if not isinstance(teams, dict):
+        raise ConfigError(f"{path}: teams", "must be tables", '[teams."東区チーム"]')
+    defaults = []
+    for name, table in teams.items():
+        if not isinstance(table, dict) or set(table) - {"schedule", "quiet_hours"}:
+            raise ConfigError(
+                f'{path}: [teams."{name}"]',
+                "takes schedule and quiet_hours only",
+                'schedule = "火金 10:00"',
+            )
+        defaults.append((str(name), table.get("schedule"), table.get("quiet_hours")))
+    result = dict(section)
+    if defaults:
+        result["team_defaults"] = tuple(defaults)
+    return result
 
 
 def load_settings(
@@ -202,6 +223,9 @@ def load_settings(
 
     values: dict[str, Any] = {}
     for name, value in raw.items():
+        if name == "team_defaults":
+            values[name] = value
+            continue
         convert, example = _CONVERTERS[name]
         try:
             values[name] = convert(value)
@@ -268,6 +292,23 @@ def _validate(settings: Settings) -> None:
         "watch_repeats": settings.watch_repeats,
         "watch_window_days": settings.watch_window_days,
     }
+    if settings.tighten_days < 0:
+        raise ConfigError("BANSOU_TIGHTEN_DAYS", "must not be negative", "7")
+    for name, schedule, quiet in settings.team_defaults:
+        if schedule is not None:
+            try:
+                parse_schedule(schedule)
+            except ScheduleSpecError as error:
+                raise ConfigError(
+                    f'[teams."{name}"] schedule', f"cannot be read ({error.code})", "火金 10:00"
+                ) from None
+        if quiet is not None:
+            try:
+                parse_quiet_hours(quiet)
+            except QuietHoursError as error:
+                raise ConfigError(
+                    f'[teams."{name}"] quiet_hours', f"cannot be read ({error.code})", "21:00-08:00"
+                ) from None
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(_env_name(name), "must be greater than zero", _CONVERTERS[name][1])

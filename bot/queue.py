@@ -8,8 +8,9 @@ re-checks the caller's role and team membership against the database.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot import texts
@@ -83,12 +84,19 @@ def alert_choices(escalation_id: int) -> tuple[tuple[Choice, ...], ...]:
     )
 
 
+# Re-plans a person's next check-in inside a session (provided by Services).
+Replan = Callable[[Any, Person, datetime], Awaitable[object]]
+
+
 class Queue:
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, replan: Replan | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.policy = settings.ladder()
+        self._replan = replan
 
     # --- replies: assess, escalate, answer the person ---------------------------------------
 
@@ -488,6 +496,12 @@ class Queue:
             if case.claimed_by_staff_id is None:
                 case.claimed_by_staff_id = staff.id
                 case.claimed_at = now
+            # Gentle watching after the return: daily check-ins for a while, then back to
+            # the usual rhythm by themselves.
+            if self.settings.tighten_days > 0 and consent.receives_checkins(person.status):
+                person.tight_until = now + timedelta(days=self.settings.tighten_days)
+                if self._replan is not None:
+                    await self._replan(session, person, now)
             await repo.add_audit(
                 session,
                 at=now,
@@ -565,11 +579,12 @@ class Queue:
             case = await repo.open_case(session, found.person.id)
             if case is None:
                 return "no_case", None, None
-            targets = [
-                s
-                for s in await repo.staff_by_name(session, [case.team_id], to_name)
-                if s.id != found.staff.id or True
-            ]
+            # The holder hands over; a coordinator may reassign; an unclaimed item may be
+            # assigned by anyone in the team.
+            holder = case.claimed_by_staff_id
+            if holder not in (None, found.staff.id) and found.staff.role != "coordinator":
+                return "forbidden", None, None
+            targets = list(await repo.staff_by_name(session, [case.team_id], to_name))
             if len(targets) != 1:
                 return "staff_not_found", None, None
             target = targets[0]

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.channel import Choice, OutgoingMessage
@@ -19,12 +20,15 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import consent
 from bot.domain.checkin_policy import (
+    FREQUENCIES,
     Plan,
     Rhythm,
     choose_variant,
     decide_due,
+    frequency_spec,
     in_quiet_hours,
     plan_after,
+    upcoming_sends,
 )
 from bot.domain.invites import (
     ROLE_COORDINATOR,
@@ -38,6 +42,8 @@ from bot.domain.invites import (
 )
 from bot.outbox import PRIORITY_CHECKIN, enqueue
 from bot.queue import Queue
+from schedules.spec import ScheduleSpecError, parse_schedule
+from schedules.timing import QuietHoursError, parse_quiet_hours
 from storage import repo
 from storage.db import Database
 from storage.models import ConsentRecord, Invite, Outbox, Person
@@ -110,7 +116,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.queue = Queue(db, clock, settings)
+        self.queue = Queue(db, clock, settings, replan=self._schedule_next)
 
     # --- identity --------------------------------------------------------------------------
 
@@ -227,7 +233,7 @@ class Services:
             action="invite.open",
             person_id=person.id,
         )
-        rhythm = self._rhythm(person)
+        rhythm = await self._rhythm(session, person)
         return OpenInviteResult(
             "consent_needed",
             role=ROLE_PERSON,
@@ -289,8 +295,8 @@ class Services:
             person.consented_at = now
             person.last_contact_at = now
             person.schedule_anchor = now.astimezone(self.settings.zone).date()
-            plan = self._schedule_next(person, now)
-            return ConsentResult("granted", plan.send_at.astimezone(self._rhythm(person).tz))
+            plan = await self._schedule_next(session, person, now)
+            return ConsentResult("granted", plan.send_at.astimezone(_zone(person)))
 
     # --- replies ---------------------------------------------------------------------------
 
@@ -423,7 +429,7 @@ class Services:
                 person_id=person.id,
                 detail={"days": days},
             )
-            return person.paused_until.astimezone(self._rhythm(person).tz)
+            return person.paused_until.astimezone(_zone(person))
 
     async def resume(self, telegram_user_id: int) -> tuple[bool, datetime | None]:
         """End a pause. Returns (was_paused, local time of the next check-in)."""
@@ -432,13 +438,13 @@ class Services:
             person = await repo.person_by_user(session, telegram_user_id, lock=True)
             if person is None or not consent.is_enrolled(person.status):
                 return False, None
-            tz = self._rhythm(person).tz
+            tz = _zone(person)
             if person.status == consent.ACTIVE:
                 upcoming = person.next_checkin_at
                 return False, upcoming.astimezone(tz) if upcoming else None
             person.status = consent.ACTIVE
             person.paused_until = None
-            plan = self._schedule_next(person, now)
+            plan = await self._schedule_next(session, person, now)
             await repo.add_audit(
                 session,
                 at=now,
@@ -489,18 +495,23 @@ class Services:
 
     # --- scheduling ------------------------------------------------------------------------
 
-    def _rhythm(self, person: Person) -> Rhythm:
+    async def _rhythm(self, session: Any, person: Person) -> Rhythm:
+        """The person's rhythm: their own schedule, else the team's, else the configured one."""
+        team = await repo.team_by_id(session, person.team_id)
+        schedule = person.schedule_spec or (team.default_schedule if team else None)
+        quiet = person.quiet_hours or (team.default_quiet_hours if team else None)
         return Rhythm.build(
-            schedule=person.schedule_spec or self.settings.default_schedule,
-            quiet_hours=person.quiet_hours or self.settings.quiet_hours,
+            schedule=schedule or self.settings.default_schedule,
+            quiet_hours=quiet or self.settings.quiet_hours,
             timezone=person.timezone or self.settings.timezone,
             anchor=person.schedule_anchor,
             seed=f"person-{person.id}",
             jitter_minutes=self.settings.jitter_minutes,
+            tight_until=person.tight_until,
         )
 
-    def _schedule_next(self, person: Person, after: datetime) -> Plan:
-        plan = plan_after(self._rhythm(person), after)
+    async def _schedule_next(self, session: Any, person: Person, after: datetime) -> Plan:
+        plan = plan_after(await self._rhythm(session, person), after)
         person.next_slot_at = plan.slot
         person.next_checkin_at = plan.send_at
         return plan
@@ -514,7 +525,7 @@ class Services:
                 for person in await repo.pause_ended_people(session, now, SWEEP_BATCH):
                     person.status = consent.ACTIVE
                     person.paused_until = None
-                    self._schedule_next(person, now)
+                    await self._schedule_next(session, person, now)
                 people = await repo.due_people(session, now, SWEEP_BATCH)
                 for person in people:
                     queued += await self._plan_due(session, person, now)
@@ -522,7 +533,7 @@ class Services:
                 return queued
 
     async def _plan_due(self, session: Any, person: Person, now: datetime) -> int:
-        rhythm = self._rhythm(person)
+        rhythm = await self._rhythm(session, person)
         planned = person.next_slot_at or person.next_checkin_at or now
         decision = decide_due(rhythm, planned, now)
         person.next_slot_at = decision.next_plan.slot
@@ -587,7 +598,7 @@ class Services:
             reason = "person_inactive"
         elif person.unreachable_at is not None:
             reason = "unreachable"
-        elif in_quiet_hours(self._rhythm(person), now):
+        elif in_quiet_hours(await self._rhythm(session, person), now):
             reason = "quiet_hours"
         if reason is None:
             return True
@@ -701,3 +712,147 @@ class Services:
 def _checkin_choices(checkin_id: int) -> tuple[tuple[Choice, ...], ...]:
     buttons = [Choice(label, f"ci:{checkin_id}:{code}") for code, label in texts.CHECKIN_CHOICES]
     return (tuple(buttons[:3]), tuple(buttons[3:]))
+
+
+def _zone(person: Person) -> ZoneInfo:
+    return ZoneInfo(person.timezone)
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    # ok / forbidden / not_found / bad_spec / bad_quiet
+    kind: str
+    person_name: str | None = None
+    spec: str | None = None
+    quiet: str | None = None
+    source: str | None = None  # person / coordinator / team / default
+    tight_until_local: datetime | None = None
+    upcoming_local: tuple[datetime, ...] = ()
+    error_code: str | None = None
+
+
+class Schedules:
+    """Schedules people can live with: coordinator overrides, the person's own choice, team
+    defaults, and the phase of daily check-ins after an escalation (all visible to staff)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.db = services.db
+        self.clock = services.clock
+        self.settings = services.settings
+
+    async def _coordinator_person(self, session: Any, user_id: int, name: str) -> Any:
+        lookup = await self.services.queue.find_person(session, user_id, name)
+        if lookup.kind == "ok" and lookup.staff is not None and lookup.staff.role != "coordinator":
+            return None, "forbidden"
+        return lookup.person, lookup.kind
+
+    async def _view(self, session: Any, person: Person, now: datetime) -> ScheduleView:
+        rhythm = await self.services._rhythm(session, person)
+        team = await repo.team_by_id(session, person.team_id)
+        if person.schedule_spec:
+            source = person.schedule_source or "coordinator"
+        elif team is not None and team.default_schedule:
+            source = "team"
+        else:
+            source = "default"
+        tz = rhythm.tz
+        plans = upcoming_sends(rhythm, now, 5)
+        tight = person.tight_until if person.tight_until and person.tight_until > now else None
+        return ScheduleView(
+            "ok",
+            person_name=person.display_name,
+            spec=rhythm.spec.canonical(),
+            quiet=rhythm.quiet.canonical(),
+            source=source,
+            tight_until_local=tight.astimezone(tz) if tight else None,
+            upcoming_local=tuple(plan.send_at.astimezone(tz) for plan in plans),
+        )
+
+    async def show(self, user_id: int, name: str) -> ScheduleView:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            lookup = await self.services.queue.find_person(session, user_id, name)
+            if lookup.kind != "ok" or lookup.person is None:
+                return ScheduleView(lookup.kind)
+            return await self._view(session, lookup.person, now)
+
+    async def set_schedule(self, user_id: int, name: str, spec_text: str) -> ScheduleView:
+        now = self.clock.now()
+        try:
+            spec = parse_schedule(spec_text)
+        except ScheduleSpecError as error:
+            return ScheduleView("bad_spec", error_code=error.code)
+        async with self.db.transaction() as session:
+            person, kind = await self._coordinator_person(session, user_id, name)
+            if person is None:
+                return ScheduleView(kind)
+            person.schedule_spec = spec.canonical()
+            person.schedule_source = "coordinator"
+            if consent.receives_checkins(person.status):
+                await self.services._schedule_next(session, person, now)
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="staff",
+                actor_id=None,
+                action="person.schedule",
+                person_id=person.id,
+                detail={"by_user": user_id},
+            )
+            return await self._view(session, person, now)
+
+    async def set_quiet(self, user_id: int, name: str, quiet_text: str) -> ScheduleView:
+        now = self.clock.now()
+        try:
+            quiet = parse_quiet_hours(quiet_text)
+        except QuietHoursError as error:
+            return ScheduleView("bad_quiet", error_code=error.code)
+        async with self.db.transaction() as session:
+            person, kind = await self._coordinator_person(session, user_id, name)
+            if person is None:
+                return ScheduleView(kind)
+            person.quiet_hours = quiet.canonical()
+            if consent.receives_checkins(person.status):
+                await self.services._schedule_next(session, person, now)
+            return await self._view(session, person, now)
+
+    async def choose_frequency(self, telegram_user_id: int, code: str) -> datetime | None:
+        """The person's own choice (本人主体); wins over the team default. Returns the next
+        check-in (local), or None when not enrolled / unknown code."""
+        if code not in FREQUENCIES:
+            return None
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or not consent.is_enrolled(person.status):
+                return None
+            current = await self.services._rhythm(session, person)
+            person.schedule_spec = frequency_spec(code, current.spec)
+            person.schedule_source = "person"
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="person",
+                actor_id=person.id,
+                action="person.frequency",
+                person_id=person.id,
+                detail={"frequency": code},
+            )
+            if not consent.receives_checkins(person.status):
+                return None
+            plan = await self.services._schedule_next(session, person, now)
+            return plan.send_at.astimezone(_zone(person))
+
+    async def apply_team_defaults(self) -> None:
+        """Teams named in the TOML file get (or keep) their default rhythm."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            for name, schedule, quiet in self.settings.team_defaults:
+                team = await repo.team_by_name(session, name) or await repo.add_team(
+                    session, name, now
+                )
+                if team is None:
+                    continue
+                team.default_schedule = parse_schedule(schedule).canonical() if schedule else None
+                team.default_quiet_hours = parse_quiet_hours(quiet).canonical() if quiet else None

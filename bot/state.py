@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services import Services
+from bot.services import Schedules, Services
 from bot.teams import Teams
 from storage.db import Database
 
@@ -23,6 +23,7 @@ class AppState:
     db: Database
     services: Services
     teams: Teams
+    schedules: Schedules
     bot_username: str = ""
     sender: OutboxSender | None = None
     intake: DurableIntake | None = None

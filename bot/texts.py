@@ -175,6 +175,7 @@ NOT_ACTIVE = "いまは、メッセージをお送りしていません。"
 PERSON_HELP = (
     "伴走（ばんそう）は、支援チームにかわって、ときどきひとことお送りするボットです。\n"
     "お返事は、してもしなくても大丈夫です。書いたことは、支援チームの人たちが読みます。\n\n"
+    "/frequency … 届く間隔を変える\n"
     "/pause … しばらくお休みする\n"
     "/resume … お休みをおわりにする\n"
     "/stop … メッセージを止める\n"
@@ -215,6 +216,7 @@ STAFF_HELP = (
     "/handover 名前 引き継ぐ人 … 担当を引き継ぐ\n"
     "/connect 名前 つなぎ先 … つなぎ先に伝えてよいか、本人にたずねる\n"
     "/duty … 当番の切りかえ（至急の通知をこの画面でも受ける）\n"
+    "/schedule 名前 [予定] … 予定を見る・変える、/quiet 名前 時間帯 … 送らない時間\n"
     "コーディネーター：/invite 名前、/invite_supporter 名前、/set_alert_chat（グループで）、"
     "/new_team チーム名、/move 名前 チーム名、/remove_supporter 名前\n"
     "/help … この説明"
@@ -225,6 +227,7 @@ PERSON_UNKNOWN_COMMAND = "使えるコマンドは /help で見られます。"
 # --- command menus (setMyCommands) ------------------------------------------------------
 
 PERSON_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("frequency", "届く間隔を変える"),
     ("pause", "しばらくお休みする"),
     ("resume", "お休みをおわりにする"),
     ("stop", "メッセージを止める"),
@@ -237,6 +240,8 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("handover", "担当を引き継ぐ"),
     ("connect", "つなぎ先に伝えてよいか本人にたずねる"),
     ("duty", "当番の切りかえ"),
+    ("schedule", "予定を見る・変える"),
+    ("quiet", "送らない時間を変える"),
     ("invite", "本人用の招待リンクをつくる"),
     ("invite_supporter", "支援者の招待リンクをつくる"),
     ("help", "使い方"),
@@ -351,14 +356,16 @@ def alert_text(
         labels = "・".join(CATEGORY_LABELS.get(c, c) for c in categories) or "—"
         lines.append(f"読みとり：{LEVEL_LABELS.get(level, level)}（{labels}）")
     if evidence:
-        lines.append("根拠：" + "、".join(f"「{span}」" for span in evidence[:5]))
+        lines.append("根拠：" + "、".join(f"「{span[:60]}」" for span in evidence[:5]))
     if message_text:
-        lines.append(f"本文：「{message_text}」")
+        # Telegram takes 4096 characters; the alert must always fit.
+        shown = message_text if len(message_text) <= 1500 else message_text[:1500] + "…（省略）"
+        lines.append(f"本文：「{shown}」")
     last = ago(last_contact_minutes) if last_contact_minutes is not None else "記録なし"
     lines.append(f"最後の連絡：{last}／受付から：{ago(case_age_minutes)}")
     if claimant:
         lines.append(f"担当：{claimant}さん")
-    return "\n".join(lines)
+    return "\n".join(lines)[:3800]
 
 
 def alert_claimed(original: str, claimant: str) -> str:
@@ -459,3 +466,89 @@ NEW_TEAM_USAGE = "使い方：/new_team チーム名"
 
 def team_created(team: str) -> str:
     return f"チーム「{team}」をつくりました。"
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+FREQUENCY_QUESTION = "どのくらいの間隔で届くとよいですか？　いつでも変えられます。"
+FREQUENCY_CHOICES: tuple[tuple[str, str], ...] = (
+    ("daily", "毎日"),
+    ("twice_weekly", "週2回"),
+    ("weekly", "週1回"),
+    ("twice_monthly", "月2回"),
+)
+
+
+def frequency_set(next_when: str | None) -> str:
+    if next_when is None:
+        return "わかりました。そのようにしますね。"
+    return f"わかりました。次は {next_when} ごろにお送りします。"
+
+
+SCHEDULE_ERRORS = {
+    "empty": "予定が書かれていません",
+    "too_long": "長すぎます",
+    "no_time": "時刻がありません",
+    "bad_time": "時刻が読みとれません",
+    "too_many_times": "1日の回数が多すぎます（6回まで）",
+    "no_day": "曜日や日にちがありません",
+    "bad_day": "曜日が読みとれません",
+    "bad_interval": "間隔は1〜365日にしてください",
+    "bad_month_day": "日にちは1〜31日にしてください",
+    "mixed_kinds": "曜日と日にちなど、種類のちがう書き方がまざっています",
+    "unknown_word": "読みとれないことばがあります",
+}
+QUIET_ERRORS = {
+    "empty": "時間帯が書かれていません",
+    "bad_format": "「21:00-08:00」のように、はじまりとおわりを書いてください",
+    "bad_time": "時刻が読みとれません",
+    "empty_range": "はじまりとおわりが同じです（なくすときは「なし」）",
+    "too_long": "長すぎます（20時間まで）",
+}
+
+
+def schedule_error(code: str | None) -> str:
+    reason = SCHEDULE_ERRORS.get(code or "", "読みとれませんでした")
+    return (
+        f"予定を読みとれませんでした（{reason}）。\n"
+        "例：/schedule 田中さん 火金 10:00\n"
+        "例：/schedule 田中さん 3日ごと 15:00"
+    )
+
+
+def quiet_error(code: str | None) -> str:
+    reason = QUIET_ERRORS.get(code or "", "読みとれませんでした")
+    return (
+        f"時間帯を読みとれませんでした（{reason}）。\n"
+        "例：/quiet 田中さん 22:00-08:00\n"
+        "例：/quiet 田中さん 21時〜7時"
+    )
+
+
+SCHEDULE_USAGE = "使い方：/schedule 名前（次の5回を見る）／/schedule 名前 予定（例：/schedule 田中さん 火金 10:00）"
+QUIET_USAGE = "使い方：/quiet 名前 時間帯（例：/quiet 田中さん 22:00-08:00）"
+SCHEDULE_SOURCES = {
+    "person": "本人の希望",
+    "coordinator": "個別の設定",
+    "team": "チームの既定",
+    "default": "全体の既定",
+}
+
+
+def schedule_view(
+    name: str,
+    spec: str,
+    quiet: str,
+    source: str,
+    upcoming: list[str],
+    tight_until: str | None,
+) -> str:
+    lines = [
+        f"{name}の予定：{spec}（{SCHEDULE_SOURCES.get(source, source)}）",
+        f"送らない時間：{quiet}",
+    ]
+    if tight_until:
+        lines.append(f"いまは見守りを少し増やしています（{tight_until}まで毎日）")
+    lines.append("次の5回：")
+    lines.extend(f"・{when}" for when in upcoming)
+    return "\n".join(lines)

@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot import texts
 from bot.domain.invites import ROLE_PERSON, ROLE_SUPPORTER, deep_link
-from bot.services import NotAllowed
+from bot.services import NotAllowed, ScheduleView
 from handlers.common import reply
 from handlers.context import BansouContext
 from handlers.person import _caller, _not_for_you
@@ -119,3 +119,60 @@ async def move_person(update: Update, context: BansouContext) -> None:
         await reply(update, texts.TEAM_NOT_FOUND)
     else:
         await reply(update, texts.PERSON_NOT_FOUND)
+
+
+async def schedule(update: Update, context: BansouContext) -> None:
+    """/schedule 名前 — the next 5 times; /schedule 名前 火金 10:00 — set (coordinators)."""
+    caller = await _caller(update, context)
+    user = update.effective_user
+    args = context.args or []
+    if caller.kind != "staff" or user is None:
+        await _not_for_you(update, caller)
+        return
+    if not args:
+        await reply(update, texts.SCHEDULE_USAGE)
+        return
+    schedules = context.state.schedules
+    if len(args) == 1:
+        view = await schedules.show(user.id, args[0])
+    else:
+        view = await schedules.set_schedule(user.id, args[0], " ".join(args[1:]))
+    await _render_schedule(update, view)
+
+
+async def quiet(update: Update, context: BansouContext) -> None:
+    """/quiet 名前 22:00-08:00 (coordinators)."""
+    caller = await _caller(update, context)
+    user = update.effective_user
+    args = context.args or []
+    if caller.kind != "staff" or user is None:
+        await _not_for_you(update, caller)
+        return
+    if len(args) < 2:
+        await reply(update, texts.QUIET_USAGE)
+        return
+    view = await context.state.schedules.set_quiet(user.id, args[0], " ".join(args[1:]))
+    await _render_schedule(update, view)
+
+
+async def _render_schedule(update: Update, view: ScheduleView) -> None:
+    if view.kind == "bad_spec":
+        await reply(update, texts.schedule_error(view.error_code))
+    elif view.kind == "bad_quiet":
+        await reply(update, texts.quiet_error(view.error_code))
+    elif view.kind == "forbidden":
+        await reply(update, texts.NOT_YOURS)
+    elif view.kind != "ok":
+        await reply(update, texts.PERSON_NOT_FOUND)
+    else:
+        await reply(
+            update,
+            texts.schedule_view(
+                view.person_name or "",
+                view.spec or "",
+                view.quiet or "",
+                view.source or "",
+                [texts.local_when(moment) for moment in view.upcoming_local],
+                texts.local_date(view.tight_until_local) if view.tight_until_local else None,
+            ),
+        )

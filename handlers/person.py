@@ -108,6 +108,19 @@ async def pause(update: Update, context: BansouContext) -> None:
     )
 
 
+async def frequency(update: Update, context: BansouContext) -> None:
+    """The person chooses how often they hear from the bot (本人主体)."""
+    caller = await _caller(update, context)
+    if caller.kind != "person":
+        await _not_for_you(update, caller)
+        return
+    if caller.status not in ("active", "paused"):
+        await reply(update, texts.NOT_ACTIVE)
+        return
+    rows = tuple((label, f"freq:{code}") for code, label in texts.FREQUENCY_CHOICES)
+    await reply(update, texts.FREQUENCY_QUESTION, choices(rows[:2], rows[2:]))
+
+
 async def resume(update: Update, context: BansouContext) -> None:
     caller = await _caller(update, context)
     user = update.effective_user
@@ -228,6 +241,13 @@ async def callback(update: Update, context: BansouContext) -> None:
                 if context.state.sender is not None:
                     context.state.sender.wake()
                 return
+    if action == "freq" and await services.is_enrolled(user.id):
+        next_local = await context.state.schedules.choose_frequency(user.id, rest)
+        if next_local is not None or rest in dict(texts.FREQUENCY_CHOICES):
+            await query.answer()
+            when = texts.local_when(next_local) if next_local else None
+            await query.edit_message_text(texts.frequency_set(when), reply_markup=None)
+            return
     if action == "pause" and await services.is_enrolled(user.id):
         if rest == "cancel":
             await query.answer()

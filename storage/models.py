@@ -72,6 +72,9 @@ class Team(Base):
     alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     # Whether message text may appear in the team chat (private alerts always carry it).
     share_text_in_team_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The team's default rhythm; NULL means the configured default.
+    default_schedule: Mapped[str | None] = mapped_column(String(200))
+    default_quiet_hours: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -128,6 +131,7 @@ class Person(Base):
     __table_args__ = (
         Index("ix_person_due", "status", "next_checkin_at"),
         Index("ix_person_paused", "status", "paused_until"),
+        Index("ix_person_contact", "status", "last_contact_at"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -144,8 +148,15 @@ class Person(Base):
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Per-person overrides; NULL means the team / configured default.
-    schedule_spec: Mapped[str | None] = mapped_column(String(100))
-    quiet_hours: Mapped[str | None] = mapped_column(String(20))
+    schedule_spec: Mapped[str | None] = mapped_column(String(200))
+    # Who chose schedule_spec: person (/frequency — 本人主体) or coordinator (/schedule).
+    schedule_source: Mapped[str | None] = mapped_column(String(20))
+    quiet_hours: Mapped[str | None] = mapped_column(String(40))
+    # After an escalation is resolved, check-ins are daily until this instant.
+    tight_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Silence: the one gentle follow-up of the current quiet spell, and the last judgement.
+    silence_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    silence_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Local date that "every N days" schedules count from.
     schedule_anchor: Mapped[date | None] = mapped_column(Date)
     # The next check-in: nominal slot (its identity) and jittered send time (what the sweep reads).

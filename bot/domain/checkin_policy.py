@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from schedules.spec import ScheduleSpec, parse_schedule
+from schedules.spec import DailySpec, ScheduleSpec, parse_schedule
 from schedules.timing import QuietHours, catch_up_slot, jittered, next_slot, parse_quiet_hours
 
 
@@ -27,6 +27,13 @@ class Rhythm:
     # Stable per person, so jitter is the same after a restart or on another instance.
     seed: str
     jitter_minutes: int
+    # Daily check-ins until this instant (after an escalation was resolved), then `spec`.
+    tight_until: datetime | None = None
+
+    @property
+    def tight_spec(self) -> ScheduleSpec:
+        """Daily, at the first time of day of the usual schedule."""
+        return DailySpec(times=(self.spec.times[0],))
 
     @classmethod
     def build(
@@ -38,6 +45,7 @@ class Rhythm:
         anchor: date | None,
         seed: str,
         jitter_minutes: int,
+        tight_until: datetime | None = None,
     ) -> Rhythm:
         return cls(
             spec=parse_schedule(schedule),
@@ -46,7 +54,14 @@ class Rhythm:
             anchor=anchor,
             seed=seed,
             jitter_minutes=jitter_minutes,
+            tight_until=tight_until,
         )
+
+    def spec_at(self, moment: datetime) -> ScheduleSpec:
+        """The schedule in force at `moment`: the tighter daily one during a follow-up phase."""
+        if self.tight_until is not None and moment < self.tight_until:
+            return self.tight_spec
+        return self.spec
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,11 @@ class DueDecision:
 
 def plan_after(rhythm: Rhythm, after: datetime) -> Plan:
     slot = next_slot(rhythm.spec, after, rhythm.tz, rhythm.anchor, rhythm.quiet)
+    if rhythm.tight_until is not None and after < rhythm.tight_until:
+        tight = next_slot(rhythm.tight_spec, after, rhythm.tz, rhythm.anchor, rhythm.quiet)
+        # The tight phase ends by itself: its slots count only before tight_until.
+        if tight < rhythm.tight_until:
+            slot = min(slot, tight)
     send_at = jittered(slot, rhythm.seed, rhythm.jitter_minutes, rhythm.quiet, rhythm.tz)
     return Plan(slot=slot, send_at=send_at)
 
@@ -73,7 +93,8 @@ def decide_due(rhythm: Rhythm, planned_slot: datetime, now: datetime) -> DueDeci
         # Jitter moved the send a few minutes before the nominal slot.
         send: datetime | None = planned_slot
     else:
-        send = catch_up_slot(rhythm.spec, planned_slot, now, rhythm.tz, rhythm.quiet, rhythm.anchor)
+        spec = rhythm.spec_at(planned_slot)
+        send = catch_up_slot(spec, planned_slot, now, rhythm.tz, rhythm.quiet, rhythm.anchor)
     return DueDecision(send_slot=send, next_plan=plan_after(rhythm, max(now, planned_slot)))
 
 
@@ -84,6 +105,32 @@ def in_quiet_hours(rhythm: Rhythm, now: datetime) -> bool:
 def choose_variant(person_id: int, sequence: int, variants: int) -> int:
     """Walk the variants in a per-person order so consecutive check-ins never repeat."""
     return (person_id * 3 + sequence) % variants
+
+
+def upcoming_sends(rhythm: Rhythm, after: datetime, count: int = 5) -> list[Plan]:
+    """The next `count` check-ins as they would be planned (for /schedule)."""
+    plans: list[Plan] = []
+    moment = after
+    for _ in range(count):
+        plan = plan_after(rhythm, moment)
+        plans.append(plan)
+        moment = plan.slot
+    return plans
+
+
+# The person's own choice of frequency (/frequency): code -> the days part of a spec.
+FREQUENCIES: dict[str, str] = {
+    "daily": "毎日",
+    "twice_weekly": "火金",
+    "weekly": "水",
+    "twice_monthly": "毎月1日と15日",
+}
+
+
+def frequency_spec(code: str, current: ScheduleSpec) -> str:
+    """A schedule for the chosen frequency, keeping the person's usual time of day."""
+    first = current.times[0]
+    return f"{FREQUENCIES[code]} {first:%H:%M}"
 
 
 def choose_ack(person_id: int, sequence: int, variants: int) -> int:

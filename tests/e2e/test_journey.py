@@ -212,7 +212,7 @@ async def test_full_journey(world: World, caplog: pytest.LogCaptureFixture) -> N
 
     # The person's command menu is scoped to private chats and in Japanese.
     person_menu = standin.my_commands({"type": "all_private_chats"})
-    assert [c["command"] for c in person_menu] == ["pause", "resume", "stop", "help"]
+    assert [c["command"] for c in person_menu] == ["frequency", "pause", "resume", "stop", "help"]
 
     # Nothing secret or personal reached the logs.
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)

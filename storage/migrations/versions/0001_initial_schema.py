@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:33:08.767638
+Create Date: 2026-11-26 15:36:07.689630
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("alert_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("share_text_in_team_chat", sa.Boolean(), nullable=False),
+        sa.Column("default_schedule", sa.String(length=200), nullable=True),
+        sa.Column("default_quiet_hours", sa.String(length=40), nullable=True),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team")),
         sa.UniqueConstraint("name", name=op.f("uq_team_name")),
@@ -108,8 +110,12 @@ def upgrade() -> None:
         sa.Column("paused_until", storage.models.UTCDateTime(), nullable=True),
         sa.Column("consent_version", sa.String(length=20), nullable=True),
         sa.Column("consented_at", storage.models.UTCDateTime(), nullable=True),
-        sa.Column("schedule_spec", sa.String(length=100), nullable=True),
-        sa.Column("quiet_hours", sa.String(length=20), nullable=True),
+        sa.Column("schedule_spec", sa.String(length=200), nullable=True),
+        sa.Column("schedule_source", sa.String(length=20), nullable=True),
+        sa.Column("quiet_hours", sa.String(length=40), nullable=True),
+        sa.Column("tight_until", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("silence_followup_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("silence_checked_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("schedule_anchor", sa.Date(), nullable=True),
         sa.Column("next_slot_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("next_checkin_at", storage.models.UTCDateTime(), nullable=True),
@@ -125,6 +131,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("telegram_user_id", name=op.f("uq_person_telegram_user_id")),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.create_index("ix_person_contact", ["status", "last_contact_at"], unique=False)
         batch_op.create_index("ix_person_due", ["status", "next_checkin_at"], unique=False)
         batch_op.create_index("ix_person_paused", ["status", "paused_until"], unique=False)
 
@@ -471,6 +478,7 @@ def downgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index("ix_person_paused")
         batch_op.drop_index("ix_person_due")
+        batch_op.drop_index("ix_person_contact")
 
     op.drop_table("person")
     op.drop_table("invite")
