@@ -141,6 +141,12 @@ async def post_init(application: BansouApplication) -> None:
         jobs.sla_sweep, interval=settings.sla_sweep_seconds, first=0.3, name="sla-sweep"
     )
     job_queue.run_repeating(
+        jobs.silence_watch,
+        interval=settings.silence_sweep_seconds,
+        first=0.4,
+        name="silence-watch",
+    )
+    job_queue.run_repeating(
         jobs.journal_prune,
         interval=timedelta(hours=6),
         first=timedelta(minutes=1),

@@ -77,6 +77,11 @@ class Settings:
     # `watch` replies: this many within the window make a P3 escalation.
     watch_repeats: int = 2
     watch_window_days: int = 7
+    # Silence: this many missed check-ins or days without contact (scaled by the person's
+    # rhythm) make a P3 item; twice that, P2.
+    silence_missed_checkins: int = 3
+    silence_quiet_days: int = 7
+    silence_sweep_seconds: float = 300.0
     # After an escalation is resolved, check-ins are daily for this many days (0: never).
     tighten_days: int = 7
     # Team defaults from the TOML [teams."name"] tables: (name, schedule, quiet hours).
@@ -159,6 +164,9 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "watch_repeats": (_as_int, "2"),
     "watch_window_days": (_as_int, "7"),
     "tighten_days": (_as_int, "7"),
+    "silence_missed_checkins": (_as_int, "3"),
+    "silence_quiet_days": (_as_int, "7"),
+    "silence_sweep_seconds": (_as_float, "300"),
     "crisis_resources": (
         _as_lines,
         "いのちの電話 0570-783-556;よりそいホットライン 0120-279-338;命の危険があるとき 119",
@@ -291,6 +299,9 @@ def _validate(settings: Settings) -> None:
         "sla_p3_minutes": settings.sla_p3_minutes,
         "watch_repeats": settings.watch_repeats,
         "watch_window_days": settings.watch_window_days,
+        "silence_missed_checkins": settings.silence_missed_checkins,
+        "silence_quiet_days": settings.silence_quiet_days,
+        "silence_sweep_seconds": settings.silence_sweep_seconds,
     }
     if settings.tighten_days < 0:
         raise ConfigError("BANSOU_TIGHTEN_DAYS", "must not be negative", "7")

@@ -12,15 +12,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.channel import Choice, OutgoingMessage
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain import consent
+from bot.domain import consent, silence
 from bot.domain import escalation as ladder
 from bot.domain.distress import assess
 from bot.outbox import PRIORITY_ALERT, PRIORITY_REPLY, enqueue, enqueue_ack
+from schedules.timing import parse_quiet_hours
 from storage import repo
 from storage.db import Database
 from storage.models import (
@@ -96,6 +98,10 @@ class Queue:
         self.clock = clock
         self.settings = settings
         self.policy = settings.ladder()
+        self.silence_policy = silence.SilencePolicy(
+            missed_checkins=settings.silence_missed_checkins,
+            quiet_days=settings.silence_quiet_days,
+        )
         self._replan = replan
 
     # --- replies: assess, escalate, answer the person ---------------------------------------
@@ -114,6 +120,7 @@ class Queue:
             person = await repo.person_by_id(session, inbound.person_id)
             if person is None:
                 return None
+            await self.sign_of_life(session, person, now)
             result = assess(inbound.text or "")
             level = str(result.level)
             categories = tuple(result.categories)
@@ -349,6 +356,84 @@ class Queue:
                     detail={"escalation": case.id, "round": case.alert_rounds},
                 )
         return queued
+
+    # --- silence ------------------------------------------------------------------------
+
+    async def silence_sweep(self) -> tuple[int, int]:
+        """Judge quiet people against their own rhythm. Returns (follow-ups, escalations)."""
+        now = self.clock.now()
+        followups = escalations = 0
+        quiet_before = now - timedelta(hours=12)
+        async with self.db.transaction() as session:
+            people = await repo.silence_candidates(
+                session, quiet_before, now - timedelta(hours=1), SLA_BATCH
+            )
+            for person in people:
+                person.silence_checked_at = now
+                moments = (person.last_contact_at, person.active_since, person.consented_at)
+                since = max((m for m in moments if m is not None), default=now)
+                history = [
+                    silence.SentCheckin(c.sent_at, c.answered_at)
+                    for c in await repo.sent_checkins(session, person.id, None, 40)
+                    if c.sent_at is not None
+                ]
+                recent = [c for c in history if c.sent_at > since]
+                # The rhythm comes from before this quiet spell, or the spell would excuse itself.
+                before = [c for c in history if c.sent_at <= since]
+                judgement = silence.judge(
+                    now=now,
+                    since=since,
+                    checkins_since=recent,
+                    rhythm=silence.learn_rhythm(before),
+                    follow_up_sent_at=person.silence_followup_at,
+                    policy=self.silence_policy,
+                )
+                if judgement.priority is not None:
+                    case = await repo.open_case(session, person.id)
+                    if case is None or case.priority > judgement.priority:
+                        await self._escalate(
+                            session, person, judgement.priority, ladder.SILENCE, None, None, now
+                        )
+                        escalations += 1
+                elif judgement.follow_up and not await self._in_quiet_hours(session, person, now):
+                    person.silence_followup_at = now
+                    index = person.id % len(texts.SILENCE_FOLLOW_UPS)
+                    await enqueue(
+                        session,
+                        chat_id=person.chat_id,
+                        kind="followup",
+                        person_id=person.id,
+                        message=OutgoingMessage(texts.SILENCE_FOLLOW_UPS[index]),
+                        priority=PRIORITY_REPLY,
+                        now=now,
+                    )
+                    followups += 1
+        return followups, escalations
+
+    async def _in_quiet_hours(self, session: Any, person: Person, now: datetime) -> bool:
+        team = await repo.team_by_id(session, person.team_id)
+        text = person.quiet_hours or (team.default_quiet_hours if team else None)
+        quiet = parse_quiet_hours(text or self.settings.quiet_hours)
+        return quiet.contains(now.astimezone(ZoneInfo(person.timezone)).time())
+
+    async def sign_of_life(self, session: Any, person: Person, now: datetime) -> None:
+        """Any message ends a silence: the open silence item learns of it, the team is told."""
+        case = await repo.open_case(session, person.id)
+        if case is None or case.reason != ladder.SILENCE:
+            return
+        case.last_signal_at = now
+        await repo.add_signal(
+            session,
+            EscalationSignal(
+                escalation_id=case.id,
+                inbound_id=None,
+                kind="contact",
+                level=None,
+                priority=case.priority,
+                at=now,
+            ),
+        )
+        await self._enqueue_alerts(session, case, person, "contact", now)
 
     # --- staff actions on alerts ----------------------------------------------------------
 

@@ -293,6 +293,7 @@ class Services:
             person.status = consent.ACTIVE
             person.consent_version = texts.CONSENT_TEXT_VERSION
             person.consented_at = now
+            person.active_since = now
             person.last_contact_at = now
             person.schedule_anchor = now.astimezone(self.settings.zone).date()
             plan = await self._schedule_next(session, person, now)
@@ -444,6 +445,7 @@ class Services:
                 return False, upcoming.astimezone(tz) if upcoming else None
             person.status = consent.ACTIVE
             person.paused_until = None
+            person.active_since = now
             plan = await self._schedule_next(session, person, now)
             await repo.add_audit(
                 session,
@@ -525,6 +527,7 @@ class Services:
                 for person in await repo.pause_ended_people(session, now, SWEEP_BATCH):
                     person.status = consent.ACTIVE
                     person.paused_until = None
+                    person.active_since = now
                     await self._schedule_next(session, person, now)
                 people = await repo.due_people(session, now, SWEEP_BATCH)
                 for person in people:

@@ -125,6 +125,13 @@ ACK_VARIANTS: tuple[str, ...] = (
 
 CHECKIN_ANSWER_TOAST = "ありがとうございます"
 
+# Silence: at most one per quiet spell, and never a reminder to answer.
+SILENCE_FOLLOW_UPS: tuple[str, ...] = (
+    "お返事はいりません。気にかけています。",
+    "お返事はいりません。ふと思い出したので、ひとことだけ。",
+    "返事は気にしないでくださいね。こちらはいつでもここにいます。",
+)
+
 # --- person controls ---------------------------------------------------------------------
 
 PAUSE_QUESTION = "お休みする期間を選んでください。そのあいだ、こちらからは何もお送りしません。"
@@ -323,6 +330,7 @@ ALERT_PREFIX = {
     "realert": "【再通知】まだ担当が決まっていません\n",
     "coordinators": "【コーディネーターへ】担当が決まらないままです\n",
     "stale_claim": "【確認】担当中のまま、時間がたっています\n",
+    "contact": "【連絡がありました】\n",
 }
 
 
@@ -525,7 +533,10 @@ def quiet_error(code: str | None) -> str:
     )
 
 
-SCHEDULE_USAGE = "使い方：/schedule 名前（次の5回を見る）／/schedule 名前 予定（例：/schedule 田中さん 火金 10:00）"
+SCHEDULE_USAGE = (
+    "使い方：/schedule 名前（次の5回を見る）\n"
+    "/schedule 名前 予定（例：/schedule 田中さん 火金 10:00）"
+)
 QUIET_USAGE = "使い方：/quiet 名前 時間帯（例：/quiet 田中さん 22:00-08:00）"
 SCHEDULE_SOURCES = {
     "person": "本人の希望",

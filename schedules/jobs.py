@@ -33,6 +33,16 @@ async def sla_sweep(context: BansouContext) -> None:
             state.sender.wake()
 
 
+async def silence_watch(context: BansouContext) -> None:
+    """Quiet people judged against their own rhythm: one gentle follow-up, then the team."""
+    state = context.state
+    followups, escalations = await state.services.queue.silence_sweep()
+    if followups or escalations:
+        log.info("silence watch: %s follow-ups, %s escalations", followups, escalations)
+        if state.sender is not None:
+            state.sender.wake()
+
+
 async def journal_prune(context: BansouContext) -> None:
     state = context.state
     async with state.db.transaction() as session:

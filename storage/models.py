@@ -157,6 +157,8 @@ class Person(Base):
     # Silence: the one gentle follow-up of the current quiet spell, and the last judgement.
     silence_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     silence_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When check-ins last (re)started (consent, resume): silence is counted from here at most.
+    active_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Local date that "every N days" schedules count from.
     schedule_anchor: Mapped[date | None] = mapped_column(Date)
     # The next check-in: nominal slot (its identity) and jittered send time (what the sweep reads).

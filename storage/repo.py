@@ -695,3 +695,30 @@ async def add_connection(session: AsyncSession, connection: Connection) -> Conne
 
 async def connection_by_id(session: AsyncSession, connection_id: int) -> Connection | None:
     return await _locked_scalar(session, select(Connection).where(Connection.id == connection_id))
+
+
+async def silence_candidates(
+    session: AsyncSession, quiet_before: datetime, checked_before: datetime, limit: int
+) -> Sequence[Person]:
+    """Active people without contact since `quiet_before` and not judged since `checked_before`."""
+    statement = (
+        select(Person)
+        .where(
+            Person.status == "active",
+            Person.unreachable_at.is_(None),
+            or_(Person.last_contact_at.is_(None), Person.last_contact_at < quiet_before),
+            or_(Person.silence_checked_at.is_(None), Person.silence_checked_at < checked_before),
+        )
+        .order_by(Person.last_contact_at)
+        .limit(limit)
+    )
+    return (await session.scalars(_locking(session, statement))).all()
+
+
+async def sent_checkins(
+    session: AsyncSession, person_id: int, since: datetime | None, limit: int
+) -> Sequence[Checkin]:
+    statement = select(Checkin).where(Checkin.person_id == person_id, Checkin.sent_at.is_not(None))
+    if since is not None:
+        statement = statement.where(Checkin.sent_at > since)
+    return (await session.scalars(statement.order_by(Checkin.sent_at.desc()).limit(limit))).all()

@@ -49,6 +49,7 @@ def make_settings(**overrides: Any) -> Settings:
         database_url="sqlite:///:memory:",
         checkin_sweep_seconds=0.05,
         sla_sweep_seconds=0.05,
+        silence_sweep_seconds=0.05,
         sender_idle_seconds=0.02,
         ack_delay_seconds=0.0,
         per_chat_interval_seconds=0.0,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:36:07.689630
+Create Date: 2026-11-26 15:43:39.523253
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ def upgrade() -> None:
         sa.Column("tight_until", storage.models.UTCDateTime(), nullable=True),
         sa.Column("silence_followup_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("silence_checked_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("active_since", storage.models.UTCDateTime(), nullable=True),
         sa.Column("schedule_anchor", sa.Date(), nullable=True),
         sa.Column("next_slot_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("next_checkin_at", storage.models.UTCDateTime(), nullable=True),

@@ -1,0 +1,123 @@
+"""Silence end to end with a test clock: one gentle follow-up, then the team's queue (P3 → P2),
+and any sign of life tells the team. Paused people are never silent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import texts
+from storage.models import Escalation
+from tests.e2e.harness import running_bot
+from tests.e2e.test_journey import (  # noqa: F401 - the stand-in fixture
+    COORDINATOR_ID,
+    PERSON_ID,
+    World,
+    enrol_coordinator,
+    enrol_person,
+    standin,
+)
+from tests.fakes import FakeClock, make_settings
+from tests.standin import BotApiStandin
+
+
+@pytest.fixture
+async def world(standin: BotApiStandin, sqlite_url: str) -> AsyncIterator[World]:
+    """The bot, with the silence watch left to the test (no background judging)."""
+    settings = make_settings(
+        database_url=sqlite_url,
+        telegram_base_url=standin.base_url,
+        silence_sweep_seconds=3600.0,
+    )
+    clock = FakeClock()
+    async with running_bot(settings, clock) as runner:
+        yield World(standin, settings, clock, runner, runner.state.db)
+
+
+async def _cases(world: World) -> list[Escalation]:
+    async with world.db.transaction() as session:
+        return list((await session.scalars(select(Escalation).order_by(Escalation.id))).all())
+
+
+async def _next_checkin_sent(world: World) -> None:
+    """Move the clock to the person's next check-in and let it go out."""
+    person = await world.person(PERSON_ID)
+    assert person.next_checkin_at is not None
+    world.clock.set(person.next_checkin_at + timedelta(minutes=1))
+    await world.runner.state.services.sweep()
+    sender = world.runner.state.sender
+    assert sender is not None
+    await sender.drain_once()
+
+
+async def _judge(world: World, hours_later: float) -> tuple[int, int]:
+    world.clock.advance(hours=hours_later)
+    return await world.runner.state.services.queue.silence_sweep()
+
+
+async def test_silence_follow_up_then_p3_then_p2_then_contact(world: World) -> None:
+    await enrol_coordinator(world)
+    person = await enrol_person(world)
+    standin = world.standin
+
+    # One missed check-in (unusual for a new person): one gentle follow-up, once.
+    await _next_checkin_sent(world)
+    assert await _judge(world, 23) == (1, 0)  # the next morning, outside quiet hours
+    sender = world.runner.state.sender
+    assert sender is not None
+    await sender.drain_once()
+    follow_up = standin.sent_messages(PERSON_ID)[-1]
+    assert follow_up.text in texts.SILENCE_FOLLOW_UPS
+    assert "返事はいりません" in (follow_up.text or "") or "気にしないで" in (follow_up.text or "")
+    assert await _judge(world, 2) == (0, 0)
+
+    # Two more missed check-ins: a P3 silence item reaches the team (no alert chat yet:
+    # every member privately — here the coordinator).
+    await _next_checkin_sent(world)
+    await _next_checkin_sent(world)
+    _, escalated = await _judge(world, 23)
+    assert escalated == 1
+    [case] = await _cases(world)
+    assert (case.reason, case.priority, case.status) == ("silence", 3, "open")
+    await sender.drain_once()
+    alert = standin.sent_messages(COORDINATOR_ID)[-1]
+    assert "連絡がない" in (alert.text or "") and "P3" in (alert.text or "")
+    assert alert.button_labels == [texts.ALERT_CLAIM, texts.ALERT_RESOLVE, texts.ALERT_NOTE]
+
+    # Judged again without change: no duplicate item, no second alert.
+    before = len(standin.sent_messages(COORDINATOR_ID))
+    assert await _judge(world, 2) == (0, 0)
+    await sender.drain_once()
+    assert len(standin.sent_messages(COORDINATOR_ID)) == before
+
+    # Silence goes on past twice the threshold: the same item rises to P2.
+    world.clock.advance(days=8)
+    _, escalated = await world.runner.state.services.queue.silence_sweep()
+    assert escalated == 1
+    [case] = await _cases(world)
+    assert case.priority == 2
+    await sender.drain_once()
+    assert "P2" in (standin.sent_messages(COORDINATOR_ID)[-1].text or "")
+
+    # Any sign of life (a sticker) ends the silence and the team hears of it.
+    person.send_sticker("🙂")
+    await standin.await_for(
+        lambda: "連絡がありました" in (standin.sent_messages(COORDINATOR_ID)[-1].text or "")
+    )
+    assert len(await _cases(world)) == 1
+
+
+async def test_paused_people_are_never_silent(world: World) -> None:
+    await enrol_coordinator(world)
+    person = await enrol_person(world)
+    person.send_text("/pause")
+    question = await world.standin.await_sent(PERSON_ID, 3)
+    person.press_button(question[2].message_id, "1か月")
+    await world.standin.await_for(
+        lambda: "お休みにしました" in (world.standin.sent_messages(PERSON_ID)[2].current_text or "")
+    )
+    assert await _judge(world, 24 * 20) == (0, 0)
+    assert await _cases(world) == []
