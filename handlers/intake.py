@@ -91,12 +91,18 @@ class DurableIntake:
             except RetryAfter as error:
                 await asyncio.sleep(retry_seconds(error))
                 continue
-            except (InvalidToken, Conflict) as error:
-                # Wrong token, or another process polls with this token: nothing to retry.
+            except InvalidToken as error:
                 log.error("polling stopped: %s", type(error).__name__)
                 if self.on_fatal is not None:
                     self.on_fatal(error)
                 return
+            except Conflict:
+                # Another getUpdates is open with this token: a process that just died (its
+                # request still in flight), or a second instance by mistake. Wait and retry.
+                log.warning("getUpdates conflict (another poller?); retrying in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
             except (TimedOut, NetworkError) as error:
                 log.warning(
                     "getUpdates failed (%s); retrying in %.0f s", type(error).__name__, backoff
