@@ -2,7 +2,8 @@
 
 `build_application` wires settings, clock, store and services into a PTB Application with its
 handlers, error handler and lifecycle hooks; `BansouRunner` runs it with the durable intake
-(our own polling loop) instead of PTB's Updater, mirroring `run_polling`'s order:
+(our own polling loop, or our webhook server) instead of PTB's Updater, mirroring
+`run_polling`'s order:
 initialize → post_init → start → intake … intake stop → stop → shutdown → post_shutdown.
 """
 
@@ -14,7 +15,7 @@ import logging
 import signal
 from datetime import timedelta
 
-from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,6 +34,7 @@ from handlers.context import CONTEXT_TYPES, BansouApplication, BansouContext
 from handlers.errors import on_error
 from handlers.intake import DurableIntake
 from handlers.telegram_channel import TelegramChannel
+from handlers.webhook import WebhookServer, local_path
 from schedules import jobs
 from schedules.ratelimit import SendLimiter
 from schedules.sender import OutboxSender
@@ -177,6 +179,7 @@ class BansouRunner:
         self.application = application
         self.state = _state(application)
         self.intake: DurableIntake | None = None
+        self.webhook: WebhookServer | None = None
         self.fatal: BaseException | None = None
         self.stopped = asyncio.Event()
 
@@ -186,17 +189,43 @@ class BansouRunner:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
+        settings = self.state.settings
         self.intake = DurableIntake(
             app,
             self.state.db,
             self.state.clock,
-            poll_timeout=self.state.settings.poll_timeout_seconds,
+            poll_timeout=settings.poll_timeout_seconds,
             on_fatal=self._on_fatal,
             failed=self.state.failed_updates,
+            polling=not settings.webhook_mode,
         )
         self.state.intake = self.intake
         await self.intake.start()
-        log.info("bansou is running as @%s", self.state.bot_username)
+        if settings.webhook_mode:
+            await self._start_webhook()
+        mode = "webhook" if settings.webhook_mode else "polling"
+        log.info("bansou is running as @%s (%s)", self.state.bot_username, mode)
+
+    async def _start_webhook(self) -> None:
+        """Listen first, then tell Telegram: nothing is delivered before we can journal it."""
+        settings = self.state.settings
+        url = settings.require_webhook()
+        secret = settings.webhook_secret
+        if not secret:  # load_settings refuses this; a hand-built Settings might not
+            raise ValueError("webhook mode needs webhook_secret")
+        assert self.intake is not None
+        self.webhook = WebhookServer(
+            self.intake, settings.webhook_listen, settings.webhook_port, local_path(url), secret
+        )
+        await self.webhook.start()
+        # Pending updates are kept: every instance behind the load balancer calls this, and
+        # nothing Telegram holds for us may be dropped.
+        await self.application.bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
 
     def _on_fatal(self, error: BaseException) -> None:
         self.fatal = error
@@ -204,6 +233,11 @@ class BansouRunner:
 
     async def stop(self) -> None:
         app = self.application
+        # The webhook stays registered with Telegram: other instances may still serve it, and
+        # while none does Telegram keeps the updates for us.
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         if self.intake is not None:
             await self.intake.stop()
         if app.running:

@@ -11,8 +11,9 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, validated
 from bot.logsetup import configure_logging
 
 log = logging.getLogger("bansou")
@@ -28,7 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", default=None, help=config_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", parents=[common], help="run the bot (polling)")
+    run = commands.add_parser("run", parents=[common], help="run the bot (polling, or --webhook)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook instead of polling (also: BANSOU_WEBHOOK_URL set)",
+    )
+    run.add_argument("--url", help="public HTTPS URL Telegram POSTs to (BANSOU_WEBHOOK_URL)")
+    run.add_argument("--listen", help="local address to listen on (BANSOU_WEBHOOK_LISTEN)")
+    run.add_argument("--port", type=int, help="local port to listen on (BANSOU_WEBHOOK_PORT)")
+    run.add_argument(
+        "--secret-token",
+        help="webhook secret token (BANSOU_WEBHOOK_SECRET; prefer the variable: "
+        "command lines are visible to other users)",
+    )
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
@@ -59,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(config_path=args.config)
         if args.command == "run":
+            settings = _with_run_options(settings, args)
             settings.require_token()
-        configure_logging(settings.log_level, secrets=[settings.telegram_token or ""])
+        configure_logging(
+            settings.log_level,
+            secrets=[settings.telegram_token or "", settings.webhook_secret or ""],
+        )
         if args.command == "db":
             return _db_upgrade(settings)
         if args.command == "invite":
@@ -71,6 +89,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"bansou: configuration error: {error}", file=sys.stderr)
         return 2
+
+
+def _with_run_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Command-line webhook options win over the environment and the file."""
+    overrides = {
+        name: value
+        for name, value in (
+            ("webhook_url", args.url),
+            ("webhook_listen", args.listen),
+            ("webhook_port", args.port),
+            ("webhook_secret", args.secret_token),
+        )
+        if value is not None
+    }
+    settings = validated(replace(settings, **overrides)) if overrides else settings
+    if args.webhook:
+        settings.require_webhook()
+    return settings
 
 
 def _db_upgrade(settings: Settings) -> int:

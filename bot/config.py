@@ -30,6 +30,9 @@ DEFAULT_CRISIS_RESOURCES = (
     "よりそいホットライン 0120-279-338",
     "命の危険があるとき 119",
 )
+# Telegram allows 1-256 of these characters in a webhook secret token.
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_URL_EXAMPLE = "https://bot.example.org/bansou"
 # Telegram tokens look like "123456789:AA...": digits, a colon, then url-safe characters.
 _TOKEN_SHAPE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
@@ -69,6 +72,15 @@ class Settings:
     # No second acknowledgement to the same person within this window.
     ack_quiet_minutes: int = 10
     poll_timeout_seconds: int = 30
+    # Webhook mode (instead of polling) when a public URL is set; Telegram POSTs updates to it
+    # and a reverse proxy / load balancer forwards them to listen:port on each instance.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; required in webhook mode.
+    webhook_secret: str | None = None
+    # An outbox row leased by an instance that died goes out again after this long.
+    outbox_lease_seconds: float = 600.0
     log_level: str = "INFO"
     # Escalation SLAs: an unclaimed alert is raised again after this long.
     sla_p1_minutes: int = 10
@@ -98,6 +110,20 @@ class Settings:
                 "export BANSOU_TELEGRAM_TOKEN=123456789:AAE...",
             )
         return self.telegram_token
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    def require_webhook(self) -> str:
+        """The webhook URL, or a ConfigError telling the operator what to set."""
+        if not self.webhook_url:
+            raise ConfigError(
+                "BANSOU_WEBHOOK_URL",
+                "is not set; webhook mode needs the public HTTPS URL Telegram will POST to",
+                f"--url {WEBHOOK_URL_EXAMPLE} or BANSOU_WEBHOOK_URL={WEBHOOK_URL_EXAMPLE}",
+            )
+        return self.webhook_url
 
     @property
     def zone(self) -> ZoneInfo:
@@ -157,6 +183,11 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "ack_delay_seconds": (_as_float, "3"),
     "ack_quiet_minutes": (_as_int, "10"),
     "poll_timeout_seconds": (_as_int, "30"),
+    "webhook_url": (str, WEBHOOK_URL_EXAMPLE),
+    "webhook_listen": (str, "127.0.0.1"),
+    "webhook_port": (_as_int, "8443"),
+    "webhook_secret": (str, "a random string of letters, digits, _ and -"),
+    "outbox_lease_seconds": (_as_float, "600"),
     "log_level": (str, "INFO"),
     "sla_p1_minutes": (_as_int, "10"),
     "sla_p2_minutes": (_as_int, "120"),
@@ -244,6 +275,12 @@ def load_settings(
     return settings
 
 
+def validated(settings: Settings) -> Settings:
+    """Check settings changed after loading (command-line options) like loaded ones."""
+    _validate(settings)
+    return settings
+
+
 def _split(url: str, setting: str, example: str) -> SplitResult:
     try:
         return urlsplit(url)
@@ -286,7 +323,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             "BANSOU_QUIET_HOURS", f"cannot be read ({error.code})", "21:00-08:00"
         ) from None
+    _validate_webhook(settings)
     positive = {
+        "outbox_lease_seconds": settings.outbox_lease_seconds,
         "invite_ttl_days": settings.invite_ttl_days,
         "checkin_sweep_seconds": settings.checkin_sweep_seconds,
         "sla_sweep_seconds": settings.sla_sweep_seconds,
@@ -334,3 +373,30 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(_env_name(name), "must not be negative", _CONVERTERS[name][1])
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("BANSOU_LOG_LEVEL", "is not a log level", "INFO")
+
+
+def _validate_webhook(settings: Settings) -> None:
+    if settings.webhook_url is None:
+        return
+    url = _split(settings.webhook_url, "BANSOU_WEBHOOK_URL", WEBHOOK_URL_EXAMPLE)
+    # Telegram only delivers to HTTPS; plain http is allowed on loopback for local testing.
+    loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+    if not url.netloc or not (url.scheme == "https" or (url.scheme == "http" and loopback)):
+        raise ConfigError("BANSOU_WEBHOOK_URL", "is not an https:// URL", WEBHOOK_URL_EXAMPLE)
+    secret = settings.webhook_secret
+    example = _CONVERTERS["webhook_secret"][1]
+    if not secret:
+        raise ConfigError(
+            "BANSOU_WEBHOOK_SECRET",
+            "is not set; webhook mode needs a secret token so forged updates are refused",
+            example,
+        )
+    if not _SECRET_SHAPE.fullmatch(secret):
+        # Never echo the secret.
+        raise ConfigError(
+            "BANSOU_WEBHOOK_SECRET", "must be 1-256 of A-Z, a-z, 0-9, _ and -", example
+        )
+    if not settings.webhook_listen.strip():
+        raise ConfigError("BANSOU_WEBHOOK_LISTEN", "must not be empty", "127.0.0.1 or 0.0.0.0")
+    if not 1 <= settings.webhook_port <= 65535:
+        raise ConfigError("BANSOU_WEBHOOK_PORT", "must be a port number (1-65535)", "8443")

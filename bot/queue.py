@@ -809,7 +809,9 @@ class Queue:
                 return found, []
             person = found.person
             tz = self.settings.zone
-            lines = [f"{person.display_name}（{_status_label(person.status)}）"]
+            lines = [
+                f"{person.display_name}（{texts.STATUS_LABELS.get(person.status, person.status)}）"
+            ]
             last = _minutes(now, person.last_contact_at)
             lines.append(
                 f"最後の連絡：{texts.ago(last) if last is not None else '記録なし'}／"
@@ -823,17 +825,16 @@ class Queue:
                     answer = f"「{label}」" if label else ""
                     lines.append(
                         f"・{texts.local_when(checkin.slot_at.astimezone(tz))} "
-                        f"{_checkin_label(checkin.status)}{answer}"
+                        f"{texts.CHECKIN_STATUS_LABELS.get(checkin.status, checkin.status)}{answer}"
                     )
             replies = await repo.person_inbound(session, person.id, 10)
             if replies:
                 lines.append("返事：")
                 for reply in replies:
                     level = texts.LEVEL_LABELS.get(reply.level or "", "未評価")
-                    lines.append(
-                        f"・{texts.local_when(reply.received_at.astimezone(tz))} "
-                        f"［{level}］{reply.text or _kind_label(reply.kind)}"
-                    )
+                    said = reply.text or texts.KIND_LABELS.get(reply.kind, "（メッセージ）")
+                    when = texts.local_when(reply.received_at.astimezone(tz))
+                    lines.append(f"・{when} ［{level}］{said}")
             cases = await repo.person_escalations(session, person.id)
             if cases:
                 lines.append("これまでの件：")
@@ -855,9 +856,8 @@ class Queue:
             if connections:
                 lines.append("つなぎ先：")
                 for connection in connections:
-                    lines.append(
-                        f"・{connection.resource}（{_connection_label(connection.status)}）"
-                    )
+                    state = texts.CONNECTION_LABELS.get(connection.status, connection.status)
+                    lines.append(f"・{connection.resource}（{state}）")
             await repo.add_audit(
                 session,
                 at=now,
@@ -897,42 +897,3 @@ class Queue:
                 detail={"team": team.id},
             )
             return team
-
-
-def _status_label(status: str) -> str:
-    return {
-        "active": "参加中",
-        "paused": "お休み中",
-        "stopped": "停止",
-        "declined": "同意なし",
-        "invited": "同意待ち",
-    }.get(status, status)
-
-
-def _checkin_label(status: str) -> str:
-    return {
-        "queued": "送信待ち",
-        "sent": "送信",
-        "answered": "返事あり",
-        "cancelled": "送らず",
-    }.get(status, status)
-
-
-def _kind_label(kind: str) -> str:
-    return {
-        "sticker": "（スタンプ）",
-        "photo": "（写真）",
-        "voice": "（音声）",
-        "video_note": "（ビデオ）",
-        "location": "（位置情報）",
-        "button": "（ボタン）",
-    }.get(kind, "（メッセージ）")
-
-
-def _connection_label(status: str) -> str:
-    return {
-        "proposed": "本人に確認中",
-        "active": "つながっている",
-        "declined": "本人が望まない",
-        "ended": "終了",
-    }.get(status, status)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
 SWEEP_BATCH = 500
+# The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
 LEASE = timedelta(minutes=10)
 
 
@@ -580,7 +582,8 @@ class Services:
         now = self.clock.now()
         items: list[OutboxItem] = []
         async with self.db.transaction() as session:
-            for row in await repo.claim_outbox(session, now, limit, LEASE):
+            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+            for row in await repo.claim_outbox(session, now, limit, lease):
                 if row.kind == "checkin" and not await self._checkin_may_go(session, row, now):
                     continue
                 items.append(
@@ -781,43 +784,49 @@ class Schedules:
             return await self._view(session, lookup.person, now)
 
     async def set_schedule(self, user_id: int, name: str, spec_text: str) -> ScheduleView:
-        now = self.clock.now()
         try:
             spec = parse_schedule(spec_text)
         except ScheduleSpecError as error:
             return ScheduleView("bad_spec", error_code=error.code)
-        async with self.db.transaction() as session:
-            person, kind = await self._coordinator_person(session, user_id, name)
-            if person is None:
-                return ScheduleView(kind)
+
+        def apply(person: Person) -> None:
             person.schedule_spec = spec.canonical()
             person.schedule_source = "coordinator"
-            if consent.receives_checkins(person.status):
-                await self.services._schedule_next(session, person, now)
-            await repo.add_audit(
-                session,
-                at=now,
-                actor_kind="staff",
-                actor_id=None,
-                action="person.schedule",
-                person_id=person.id,
-                detail={"by_user": user_id},
-            )
-            return await self._view(session, person, now)
+
+        return await self._change_rhythm(user_id, name, apply, "person.schedule")
 
     async def set_quiet(self, user_id: int, name: str, quiet_text: str) -> ScheduleView:
-        now = self.clock.now()
         try:
             quiet = parse_quiet_hours(quiet_text)
         except QuietHoursError as error:
             return ScheduleView("bad_quiet", error_code=error.code)
+
+        def apply(person: Person) -> None:
+            person.quiet_hours = quiet.canonical()
+
+        return await self._change_rhythm(user_id, name, apply, "person.quiet_hours")
+
+    async def _change_rhythm(
+        self, user_id: int, name: str, apply: Callable[[Person], None], action: str
+    ) -> ScheduleView:
+        """A coordinator changes a person's rhythm: apply, re-plan, audit, show the result."""
+        now = self.clock.now()
         async with self.db.transaction() as session:
             person, kind = await self._coordinator_person(session, user_id, name)
             if person is None:
                 return ScheduleView(kind)
-            person.quiet_hours = quiet.canonical()
+            apply(person)
             if consent.receives_checkins(person.status):
                 await self.services._schedule_next(session, person, now)
+            staff = await repo.staff_by_user(session, user_id)
+            await repo.add_audit(
+                session,
+                at=now,
+                actor_kind="staff",
+                actor_id=staff.id if staff else None,
+                action=action,
+                person_id=person.id,
+            )
             return await self._view(session, person, now)
 
     async def choose_frequency(self, telegram_user_id: int, code: str) -> datetime | None:

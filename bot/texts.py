@@ -563,3 +563,34 @@ def schedule_view(
     lines.append("次の5回：")
     lines.extend(f"・{when}" for when in upcoming)
     return "\n".join(lines)
+
+
+# --- /person timeline labels ------------------------------------------------------------
+
+STATUS_LABELS = {
+    "active": "参加中",
+    "paused": "お休み中",
+    "stopped": "停止",
+    "declined": "同意なし",
+    "invited": "同意待ち",
+}
+CHECKIN_STATUS_LABELS = {
+    "queued": "送信待ち",
+    "sent": "送信",
+    "answered": "返事あり",
+    "cancelled": "送らず",
+}
+KIND_LABELS = {
+    "sticker": "（スタンプ）",
+    "photo": "（写真）",
+    "voice": "（音声）",
+    "video_note": "（ビデオ）",
+    "location": "（位置情報）",
+    "button": "（ボタン）",
+}
+CONNECTION_LABELS = {
+    "proposed": "本人に確認中",
+    "active": "つながっている",
+    "declined": "本人が望まない",
+    "ended": "終了",
+}

@@ -15,48 +15,45 @@ from handlers.person import _caller, _not_for_you
 MAX_NAME = 100
 
 
-async def invite(update: Update, context: BansouContext) -> None:
-    """/invite 田中さん — a one-time link to hand over at a visit (coordinators only)."""
+async def _coordinator(update: Update, context: BansouContext) -> int | None:
+    """The caller's user id if they are a coordinator; otherwise answer and return None."""
     caller = await _caller(update, context)
     user = update.effective_user
     if caller.kind != "staff" or caller.role != "coordinator" or user is None:
         await _not_for_you(update, caller)
+        return None
+    return user.id
+
+
+async def _invite(update: Update, context: BansouContext, role: str, usage: str) -> None:
+    user_id = await _coordinator(update, context)
+    if user_id is None:
         return
     name = " ".join(context.args or []).strip()
     if not name:
-        await reply(update, texts.INVITE_USAGE)
+        await reply(update, usage)
         return
     if len(name) > MAX_NAME:
         await reply(update, texts.NAME_TOO_LONG)
         return
     state = context.state
     try:
-        code = await state.services.create_invite(ROLE_PERSON, name, created_by_user_id=user.id)
+        code = await state.services.create_invite(role, name, created_by_user_id=user_id)
     except NotAllowed:
-        await _not_for_you(update, caller)
+        await reply(update, texts.NOT_YOURS)
         return
     link = deep_link(state.bot_username, code)
     await reply(update, texts.invite_created(name, link, state.settings.invite_ttl_days))
+
+
+async def invite(update: Update, context: BansouContext) -> None:
+    """/invite 田中さん — a one-time link to hand over at a visit (coordinators only)."""
+    await _invite(update, context, ROLE_PERSON, texts.INVITE_USAGE)
 
 
 async def invite_supporter(update: Update, context: BansouContext) -> None:
     """/invite_supporter 佐藤 — a one-time link that registers a supporter in the team."""
-    caller = await _caller(update, context)
-    user = update.effective_user
-    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
-        await _not_for_you(update, caller)
-        return
-    name = " ".join(context.args or []).strip()
-    if not name:
-        await reply(update, texts.SUPPORTER_INVITE_USAGE)
-        return
-    if len(name) > MAX_NAME:
-        await reply(update, texts.NAME_TOO_LONG)
-        return
-    state = context.state
-    code = await state.services.create_invite(ROLE_SUPPORTER, name, created_by_user_id=user.id)
-    link = deep_link(state.bot_username, code)
-    await reply(update, texts.invite_created(name, link, state.settings.invite_ttl_days))
+    await _invite(update, context, ROLE_SUPPORTER, texts.SUPPORTER_INVITE_USAGE)
 
 
 async def set_alert_chat(update: Update, context: BansouContext) -> None:
@@ -75,44 +72,38 @@ async def set_alert_chat(update: Update, context: BansouContext) -> None:
 
 
 async def new_team(update: Update, context: BansouContext) -> None:
-    caller = await _caller(update, context)
-    user = update.effective_user
-    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
-        await _not_for_you(update, caller)
+    user_id = await _coordinator(update, context)
+    if user_id is None:
         return
     name = " ".join(context.args or []).strip()
     if not name or len(name) > MAX_NAME:
         await reply(update, texts.NEW_TEAM_USAGE)
         return
-    outcome = await context.state.teams.new_team(user.id, name)
+    outcome = await context.state.teams.new_team(user_id, name)
     await reply(update, texts.team_created(name) if outcome == "ok" else texts.NEW_TEAM_USAGE)
 
 
 async def remove_supporter(update: Update, context: BansouContext) -> None:
-    caller = await _caller(update, context)
-    user = update.effective_user
-    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
-        await _not_for_you(update, caller)
+    user_id = await _coordinator(update, context)
+    if user_id is None:
         return
     name = " ".join(context.args or []).strip()
     if not name:
         await reply(update, texts.REMOVE_USAGE)
         return
-    outcome = await context.state.teams.remove_supporter(user.id, name)
+    outcome = await context.state.teams.remove_supporter(user_id, name)
     await reply(update, texts.supporter_removed(name) if outcome == "ok" else texts.STAFF_NOT_FOUND)
 
 
 async def move_person(update: Update, context: BansouContext) -> None:
-    caller = await _caller(update, context)
-    user = update.effective_user
+    user_id = await _coordinator(update, context)
     args = context.args or []
-    if caller.kind != "staff" or caller.role != "coordinator" or user is None:
-        await _not_for_you(update, caller)
+    if user_id is None:
         return
     if len(args) != 2:
         await reply(update, texts.MOVE_USAGE)
         return
-    outcome = await context.state.teams.move_person(user.id, args[0], args[1])
+    outcome = await context.state.teams.move_person(user_id, args[0], args[1])
     if outcome == "ok":
         await reply(update, texts.person_moved(args[0], args[1]))
     elif outcome == "team_not_found":

@@ -1,11 +1,17 @@
-"""Durable polling: an update is committed to `update_journal` before Telegram is told.
+"""Durable intake: an update is committed to `update_journal` before Telegram is told.
 
 PTB's own Updater confirms an offset on its next poll, which can come before a handler has
-run; a crash in that window loses the update. This loop closes it: fetch a batch, commit it
-to the journal, and only then ask for the next batch (whose offset confirms the previous
-one). A second task processes journalled updates in order through the Application and marks
-each done. After a `kill -9`, unprocessed rows are processed at start and anything Telegram
-redelivers is ignored by update id.
+run; a crash in that window loses the update. Polling closes it here: fetch a batch, commit
+it to the journal, and only then ask for the next batch (whose offset confirms the previous
+one). In webhook mode there is no fetch loop; `handlers.webhook` calls `store_and_wake` and
+answers 200 only after the commit. Either way a second task processes journalled updates
+through the Application and marks each done. After a `kill -9`, unprocessed rows are
+processed at start and anything Telegram redelivers is ignored by update id.
+
+Several instances (PostgreSQL) may process one journal: each claims one row at a time with
+`FOR UPDATE SKIP LOCKED` and holds that lock while the handler runs, so no row is handled
+twice at once, a crashed instance's rows are free the moment its connection drops, and one
+chat's updates are still handled in order (see `repo.journal_claim_next`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -26,7 +33,6 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-PROCESS_BATCH = 100
 # A failing update is retried this many times (a database hiccup), then set aside so one
 # poisonous update cannot stop everything behind it.
 MAX_PROCESS_ATTEMPTS = 3
@@ -41,8 +47,11 @@ class DurableIntake:
         poll_timeout: int = 30,
         on_fatal: Callable[[BaseException], None] | None = None,
         failed: set[int] | None = None,
+        polling: bool = True,
     ) -> None:
         self.application = application
+        # False in webhook mode: updates arrive through `store_and_wake` instead.
+        self.polling = polling
         self.db = db
         self.clock = clock
         self.poll_timeout = poll_timeout
@@ -57,12 +66,11 @@ class DurableIntake:
 
     async def start(self) -> None:
         self._stopping = False
-        # Polling and a webhook exclude each other; keep pending updates (nothing is dropped).
-        await self.application.bot.delete_webhook(drop_pending_updates=False)
-        self._tasks = [
-            asyncio.create_task(self._process_loop(), name="bansou-intake-process"),
-            asyncio.create_task(self._fetch_loop(), name="bansou-intake-fetch"),
-        ]
+        self._tasks = [asyncio.create_task(self._process_loop(), name="bansou-intake-process")]
+        if self.polling:
+            # Polling and a webhook exclude each other; keep pending updates (nothing dropped).
+            await self.application.bot.delete_webhook(drop_pending_updates=False)
+            self._tasks.append(asyncio.create_task(self._fetch_loop(), name="bansou-intake-fetch"))
 
     async def stop(self) -> None:
         self._stopping = True
@@ -113,33 +121,71 @@ class DurableIntake:
             backoff = 1.0
             if not updates:
                 continue
-            batch = [(update.update_id, update.to_dict()) for update in updates]
-            async with self.db.transaction() as session:
-                await repo.journal_store(session, batch, self.clock.now())
+            await self.store_and_wake(updates)
             # Committed: the next getUpdates may now confirm these.
-            offset = max(update_id for update_id, _ in batch) + 1
-            self._wake.set()
+            offset = max(update.update_id for update in updates) + 1
+
+    # --- storing ---------------------------------------------------------------------------
+
+    async def store_and_wake(self, updates: Sequence[Update]) -> int:
+        """Commit updates to the journal (known ids are ignored) and wake the processor.
+
+        Returns how many were new. When this returns, the updates are durable and may be
+        acknowledged to Telegram."""
+        batch = [(update.update_id, update.to_dict()) for update in updates]
+        chats = {
+            update.update_id: update.effective_chat.id if update.effective_chat else None
+            for update in updates
+        }
+        async with self.db.transaction() as session:
+            stored = await repo.journal_store(session, batch, self.clock.now(), chats)
+        self._wake.set()
+        return stored
 
     # --- processing ----------------------------------------------------------------------
 
     async def _process_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            async with self.db.transaction() as session:
-                pending = await repo.journal_pending(session, PROCESS_BATCH)
-            retry_soon = False
-            for update_id, payload in pending:
-                if not await self._process_one(update_id, payload):
-                    retry_soon = True
-                    break  # keep order: nothing behind it goes first
-            if retry_soon:
+            try:
+                outcome = await self._process_next()
+            except Exception as error:
+                # The database is away (claim or mark failed): the row stays, try again soon.
+                log.error("journal processing failed: %s", type(error).__name__)
+                outcome = "retry"
+            if outcome == "retry":
                 await asyncio.sleep(1.0)
-            elif len(pending) < PROCESS_BATCH:
+            elif outcome == "idle":
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=5.0)
 
-    async def _process_one(self, update_id: int, payload: dict[str, object]) -> bool:
-        """Process one journalled update; False means "leave it pending and retry soon"."""
+    async def _process_next(self) -> str:
+        """Claim and process one journalled update: "done", "retry" (left pending) or "idle"."""
+        if self.db.dialect == "postgresql":
+            # Hold the row lock while the handler runs (its own writes use other sessions).
+            async with self.db.transaction() as session:
+                claimed = await repo.journal_claim_next(session)
+                if claimed is None:
+                    return "idle"
+                if not await self._handle(*claimed):
+                    return "retry"
+                await repo.journal_mark_processed(session, claimed[0], self.clock.now())
+        else:
+            # SQLite is one instance, and its transactions take the write lock (BEGIN
+            # IMMEDIATE): claim, handle and mark in separate short steps.
+            async with self.db.transaction() as session:
+                claimed = await repo.journal_claim_next(session)
+            if claimed is None:
+                return "idle"
+            if not await self._handle(*claimed):
+                return "retry"
+            async with self.db.transaction() as session:
+                await repo.journal_mark_processed(session, claimed[0], self.clock.now())
+        self.processed += 1
+        return "done"
+
+    async def _handle(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """Run the handlers for one update; False means "leave it pending and retry soon"."""
         self.failed.discard(update_id)
         try:
             update = Update.de_json(payload, self.application.bot)
@@ -155,11 +201,4 @@ class DurableIntake:
                 return False
             log.error("update %s set aside after %s failed attempts", update_id, attempts)
         self._attempts.pop(update_id, None)
-        try:
-            async with self.db.transaction() as session:
-                await repo.journal_mark_processed(session, update_id, self.clock.now())
-        except Exception as error:
-            log.error("could not mark update %s processed: %s", update_id, type(error).__name__)
-            return False
-        self.processed += 1
         return True

@@ -90,13 +90,21 @@ async def help_command(update: Update, context: BansouContext) -> None:
         await reply(update, texts.UNKNOWN_USER)
 
 
-async def pause(update: Update, context: BansouContext) -> None:
+async def _enrolled_person(update: Update, context: BansouContext) -> int | None:
+    """The caller's user id if they are an enrolled person; otherwise answer and return None."""
     caller = await _caller(update, context)
-    if caller.kind != "person":
+    user = update.effective_user
+    if caller.kind != "person" or user is None:
         await _not_for_you(update, caller)
-        return
+        return None
     if caller.status not in ("active", "paused"):
         await reply(update, texts.NOT_ACTIVE)
+        return None
+    return user.id
+
+
+async def pause(update: Update, context: BansouContext) -> None:
+    if await _enrolled_person(update, context) is None:
         return
     await reply(
         update,
@@ -110,38 +118,23 @@ async def pause(update: Update, context: BansouContext) -> None:
 
 async def frequency(update: Update, context: BansouContext) -> None:
     """The person chooses how often they hear from the bot (本人主体)."""
-    caller = await _caller(update, context)
-    if caller.kind != "person":
-        await _not_for_you(update, caller)
-        return
-    if caller.status not in ("active", "paused"):
-        await reply(update, texts.NOT_ACTIVE)
+    if await _enrolled_person(update, context) is None:
         return
     rows = tuple((label, f"freq:{code}") for code, label in texts.FREQUENCY_CHOICES)
     await reply(update, texts.FREQUENCY_QUESTION, choices(rows[:2], rows[2:]))
 
 
 async def resume(update: Update, context: BansouContext) -> None:
-    caller = await _caller(update, context)
-    user = update.effective_user
-    if caller.kind != "person" or user is None:
-        await _not_for_you(update, caller)
+    user_id = await _enrolled_person(update, context)
+    if user_id is None:
         return
-    if caller.status not in ("active", "paused"):
-        await reply(update, texts.NOT_ACTIVE)
-        return
-    was_paused, next_local = await context.state.services.resume(user.id)
+    was_paused, next_local = await context.state.services.resume(user_id)
     when = texts.local_when(next_local) if next_local else None
     await reply(update, texts.resumed(when) if was_paused else texts.not_paused(when))
 
 
 async def stop(update: Update, context: BansouContext) -> None:
-    caller = await _caller(update, context)
-    if caller.kind != "person":
-        await _not_for_you(update, caller)
-        return
-    if caller.status not in ("active", "paused"):
-        await reply(update, texts.NOT_ACTIVE)
+    if await _enrolled_person(update, context) is None:
         return
     await reply(
         update,
