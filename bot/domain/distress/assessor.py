@@ -12,13 +12,14 @@ team should still see it. Only a negation removes a match, and it stays in the e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .levels import CATEGORIES, Level
-from .lexicon import Element, Grammar, Lexicon, Rule, load_lexicon
+from .lexicon import Element, Lexicon, Rule, load_lexicon
 from .prefilter import first_characters
-from .tokenizer import Token, tokenize
+from .tokenizer import mecab_lines, parse_line
 
 __all__ = ["Assessment", "Assessor", "Evidence", "assess"]
 
@@ -36,6 +37,20 @@ _OTHER_PERSON = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH
 # A laugh does not lower an explicit urgent reading: "死にたいw" often masks the real thing.
 _JOKE = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 _NOT_NOW = {Level.URGENT: Level.HIGH}
+
+# The same, on ranks (0 none … 3 urgent): Level's comparisons are Python-level calls.
+_LEVELS = (Level.NONE, Level.WATCH, Level.HIGH, Level.URGENT)
+_RANK = {level: level.rank for level in _LEVELS}
+
+
+def _on_ranks(cap: dict[Level, Level]) -> tuple[int, ...]:
+    return tuple(_RANK[cap.get(level, level)] for level in _LEVELS)
+
+
+_SOFTEN_RANK = _on_ranks(_SOFTEN)
+_OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON)
+_JOKE_RANK = _on_ranks(_JOKE)
+_NOT_NOW_RANK = _on_ranks(_NOT_NOW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,130 @@ class Assessment:
 
 _NOTHING = Assessment(Level.NONE)
 
+# Bits of ``_Tok.markers``: the context word lists a morpheme belongs to.
+_MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED = 1, 2, 4, 8, 16, 32
+# Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
+# tens of thousands of distinct morphemes, so this is rarely reached.
+_TOK_CACHE_MAX = 200_000
+
+
+class _Tok:
+    """One distinct morpheme (a MeCab output line) with everything the rules ask of it.
+
+    Shared between all messages that contain the morpheme, so it holds no offsets: those
+    live in :class:`_Message`. The flags are the answers to the grammar's per-token
+    questions, computed once when the morpheme is first seen.
+    """
+
+    __slots__ = (
+        "candidates",
+        "cform",
+        "clause_after",
+        "compound",
+        "conditional",
+        "conjunction",
+        "dialect",
+        "dialect_enabler",
+        "gap",
+        "joke",
+        "lemma",
+        "length",
+        "mark",
+        "markers",
+        "negation",
+        "not_negation",
+        "other_person",
+        "pair_first",
+        "past",
+        "past_aux",
+        "pos1",
+        "pos2",
+        "predicate_stop",
+        "sentence_mark",
+        "subject_particle",
+        "surface",
+        "transparent",
+        "trigger",
+    )
+
+    surface: str
+    lemma: str
+    pos1: str
+    pos2: str
+    cform: str
+    length: int
+    candidates: tuple[Rule, ...] | None  # rules that may start/anchor here
+    compound: tuple[tuple[tuple[str, ...], str], ...] | None  # compounds starting here
+    trigger: bool  # candidates or compound: the message needs the full analysis
+    negation: bool  # a negation by itself (ない, ん, へん)
+    dialect: bool  # 博多 なか: a negation after an adjective or だ
+    dialect_enabler: bool  # an adjective or だ
+    mark: bool  # punctuation/symbol: ends a clause
+    sentence_mark: bool  # punctuation other than 読点: ends a sentence
+    clause_after: bool  # a clause-ending conjunctive particle (けど, のに)
+    conjunction: bool  # a conjunction: starts a clause
+    gap: bool  # may sit between pattern words (unless it is a negation)
+    transparent: bool  # negation and past reach across it
+    not_negation: bool  # しか
+    conditional: bool  # ば, と, きゃ after a negation
+    past: bool  # past lemma (た)
+    past_aux: bool  # past lemma as an auxiliary
+    joke: bool
+    markers: int  # _MEDIA | _STILL | ... for the word lists the morpheme is in
+    pair_first: int  # bits of the lists with a two-word marker ("前+は") starting here
+    subject_particle: bool  # が/は/も as a particle
+    other_person: bool  # 友達, 母, ...
+    predicate_stop: bool  # a verb/adjective (not a helper verb): the subject search stops
+
+    def __init__(
+        self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
+    ) -> None:
+        surface, lemma, pos1, pos2, _ = info
+        grammar = assessor.grammar
+        lexicon = assessor.lexicon
+        index = lexicon.index
+        self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
+        self.length = len(surface)
+
+        def has_key(keys: frozenset[str]) -> bool:
+            return lemma in keys or surface in keys
+
+        candidates = index.get(lemma)
+        if surface != lemma:
+            more = index.get(surface)
+            if more:
+                candidates = candidates + more if candidates else more
+        self.candidates = candidates or None
+        # Merged compounds are never merged again.
+        self.compound = None if merged else (lexicon.compounds.get(surface) or None)
+        self.trigger = self.candidates is not None or self.compound is not None
+        self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
+        self.dialect = surface in grammar.negation_surfaces_after_adjective
+        self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
+        self.mark = pos1 == "補助記号"
+        self.sentence_mark = self.mark and pos2 != "読点"
+        self.clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
+        self.conjunction = pos1 == "接続詞"
+        helper_verb = pos1 == "動詞" and lemma in grammar.gap_verbs
+        self.gap = pos1 in _GAP_POS or helper_verb
+        self.transparent = pos1 in _FUNCTION_POS or has_key(grammar.transparent) or helper_verb
+        self.not_negation = lemma in grammar.not_negation_markers
+        self.conditional = lemma in grammar.conditional_after_negation
+        self.past = lemma in grammar.past_lemmas
+        self.past_aux = self.past and pos1 == "助動詞"
+        self.joke = surface in grammar.joke_surfaces
+        markers = pair_first = 0
+        for bit, words in assessor.marker_lists:
+            if has_key(words):
+                markers |= bit
+            if surface in assessor.marker_pairs[bit]:
+                pair_first |= bit
+        self.markers = markers
+        self.pair_first = pair_first
+        self.subject_particle = surface in grammar.subject_particles and pos1 == "助詞"
+        self.other_person = has_key(grammar.other_people)
+        self.predicate_stop = pos1 in _PREDICATE_POS and lemma not in grammar.gap_verbs
+
 
 class _Message:
     """One tokenised message with its clause/sentence structure (per-call scratch state)."""
@@ -91,55 +230,69 @@ class _Message:
         "clause",
         "clause_end",
         "clause_start",
+        "ends",
+        "jokes",
+        "markers",
         "n",
         "negation",
         "sentence",
+        "starts",
         "text",
         "tokens",
     )
 
-    def __init__(self, text: str, tokens: list[Token], grammar: Grammar) -> None:
+    def __init__(
+        self, text: str, tokens: list[_Tok], starts: list[int] | None, ends: list[int] | None
+    ) -> None:
+        """``starts``/``ends``: character offsets, or None when tokens are contiguous."""
         self.text = text
         self.tokens = tokens
         self.n = n = len(tokens)
-        negation_lemmas = grammar.negation_lemmas
-        dialect = grammar.negation_surfaces_after_adjective
-        clause_particles = grammar.clause_particles
         self.negation = negation = [False] * n
         self.clause = clause = [0] * n
         self.sentence = sentence = [0] * n
         clause_start = [0]
         clause_id = sentence_id = 0
-        previous: Token | None = None
+        markers = 0  # every marker bit (single or pair start) present in the message
+        jokes = False
+        previous: _Tok | None = None
+        if starts is None or ends is None:
+            starts, ends = [], []
+            position = 0
+            for token in tokens:
+                starts.append(position)
+                position += token.length
+                ends.append(position)
+            gaps = False
+        else:
+            gaps = True
+        self.starts = starts
+        self.ends = ends
         for i, token in enumerate(tokens):
-            pos1 = token.pos1
-            if token.lemma in negation_lemmas and pos1 in _NEGATION_POS:
+            if token.negation:
                 negation[i] = True
-            elif token.surface in dialect and previous is not None:
+            elif token.dialect and previous is not None:
                 # 博多: 寂しくなか, 大丈夫じゃなか
-                negation[i] = previous.pos1 == "形容詞" or previous.lemma == "だ"
+                negation[i] = previous.dialect_enabler
             if previous is not None:
-                gap = token.start > previous.end
-                previous_mark = previous.pos1 == "補助記号"
-                if (
-                    gap
-                    or previous_mark
-                    or (previous.pos2 == "接続助詞" and previous.lemma in clause_particles)
-                    or pos1 == "接続詞"
-                ):
+                gap = gaps and starts[i] > ends[i - 1]
+                if gap or previous.mark or previous.clause_after or token.conjunction:
                     clause_id += 1
                     clause_start.append(i)
-                if gap or (previous_mark and previous.pos2 != "読点"):
+                if gap or previous.sentence_mark:
                     sentence_id += 1
             clause[i] = clause_id
             sentence[i] = sentence_id
+            markers |= token.markers | token.pair_first
+            jokes = jokes or token.joke
             previous = token
         self.clause_start = clause_start
-        ends = [*clause_start[1:], n]
-        self.clause_end = ends
+        self.clause_end = [*clause_start[1:], n]
+        self.markers = markers
+        self.jokes = jokes
 
 
-def _element_matches(element: Element, token: Token) -> bool:
+def _element_matches(element: Element, token: _Tok) -> bool:
     keys = element.keys
     if token.lemma in keys:
         key = token.lemma
@@ -153,22 +306,32 @@ def _element_matches(element: Element, token: Token) -> bool:
     return cforms is None or token.cform.startswith(cforms)
 
 
-def _any_element(elements: tuple[Element, ...], token: Token) -> bool:
+def _any_element(elements: tuple[Element, ...], token: _Tok) -> bool:
     return any(_element_matches(element, token) for element in elements)
 
 
-def _has_key(token: Token, keys: frozenset[str]) -> bool:
+def _has_key(token: _Tok, keys: frozenset[str]) -> bool:
     return token.lemma in keys or token.surface in keys
 
 
+def _char_class(chars: set[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(re.escape(char) for char in chars)) + "]")
+
+
 class Assessor:
-    """Applies a compiled :class:`Lexicon` to messages. Stateless between calls."""
+    """Applies a compiled :class:`Lexicon` to messages. Stateless between calls.
+
+    (Its caches of per-morpheme facts only ever grow towards a bound; they never change
+    a result.)
+    """
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self.grammar = lexicon.grammar
+        self.grammar = grammar = lexicon.grammar
         # Regex rules (emoji, slang) run only when the text contains a character one of
-        # their matches can start with; rules without a known start set always run.
+        # their matches can start with; rules without a known start set always run. Rules
+        # run in lexicon order, so ties in the evidence order are stable.
+        self._regex_order = {id(rule): k for k, rule in enumerate(lexicon.regex_rules)}
         self._always_regex: list[Rule] = []
         self._regex_by_char: dict[str, list[Rule]] = {}
         for rule in lexicon.regex_rules:
@@ -179,6 +342,41 @@ class Assessor:
             else:
                 for char in starts:
                     self._regex_by_char.setdefault(char, []).append(rule)
+        # Gated rules as bits (lexicon order): the characters found in a text select a set
+        # of rules, and each distinct set is sorted once.
+        self._regex_gate = _char_class(set(self._regex_by_char)) if self._regex_by_char else None
+        self._regex_bits: dict[str, int] = {
+            char: sum(1 << self._regex_order[id(rule)] for rule in rules)
+            for char, rules in self._regex_by_char.items()
+        }
+        self._regex_sets: dict[int, tuple[Rule, ...]] = {0: tuple(self._always_regex)}
+        # Context word lists, as bits of _Tok.markers; two-word markers ("前+は") by their
+        # first word.
+        self.marker_lists = (
+            (_MEDIA, grammar.media),
+            (_STILL, grammar.still),
+            (_DISTANT_PAST, grammar.distant_past),
+            (_UNTIL, grammar.until),
+            (_RECENT, grammar.recent),
+            (_RESOLVED, grammar.resolved),
+        )
+        self.marker_pairs: dict[int, dict[str, frozenset[str]]] = {}
+        for bit, words in self.marker_lists:
+            pairs: dict[str, set[str]] = {}
+            if bit != _RESOLVED:  # resolved words are looked up as single words only
+                for word in words:
+                    # "A+B" matches surfaces s, t when f"{s}+{t}" == word: every split.
+                    for k, char in enumerate(word):
+                        if char == "+":
+                            pairs.setdefault(word[:k], set()).add(word[k + 1 :])
+            self.marker_pairs[bit] = {key: frozenset(value) for key, value in pairs.items()}
+        self._other_person_rules = {
+            rule.id
+            for rule in lexicon.rules
+            if set(rule.categories) & grammar.other_person_categories
+        }
+        self._toks: dict[str, _Tok] = {}
+        self._merged: dict[str, _Tok] = {}
 
     # -- public -------------------------------------------------------------------------
 
@@ -187,45 +385,65 @@ class Assessor:
         if not text or text.isspace():
             return _NOTHING
         normalized = self.lexicon.normalizer(text)
-        tokens = tokenize(normalized.tokenizer_text)
-        if self.lexicon.compounds:
-            tokens = self._merge_compounds(tokens)
-        message = _Message(normalized.text, tokens, self.grammar)
+        text = normalized.text
+        lines = mecab_lines(normalized.tokenizer_text)
+        get = self._toks.get
+        tokens = [get(line) or self._tok(line) for line in lines]
+        trigger = False
+        for token in tokens:
+            if token.trigger:
+                trigger = True
+                break
+        regex_matches = [
+            (rule, matches)
+            for rule in self._regex_rules(text)
+            if (matches := list(rule.regex.finditer(text)))  # type: ignore[union-attr]
+        ]
+        if not trigger and not regex_matches:
+            return _NOTHING  # the common case: nothing in the reply can start a rule
+        message = self._message(text, normalized.tokenizer_text, tokens)
+        tokens = message.tokens
         evidence: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
-        index = self.lexicon.index
-        for i, token in enumerate(tokens):
-            candidates = index.get(token.lemma)
-            if token.surface != token.lemma:
-                more = index.get(token.surface)
-                if more:
-                    candidates = candidates + more if candidates else more
-            if not candidates:
-                continue
-            for rule in candidates:
-                if rule.words:
-                    end = self._match_words(message, rule.words, i)
-                    if end >= 0:
-                        self._judge(message, rule, i, end - 1, evidence, seen)
-                else:
-                    found = self._match_all_of(message, rule.all_of, message.clause[i])
-                    if found is not None:
-                        self._judge(message, rule, found[0], found[1], evidence, seen)
-        text = normalized.text
-        regex_rules = list(self._always_regex)
-        by_char = self._regex_by_char
-        for char in set(text):
-            more = by_char.get(char)
-            if more:
-                regex_rules.extend(rule for rule in more if rule not in regex_rules)
-        for rule in regex_rules:
-            assert rule.regex is not None
-            for match in rule.regex.finditer(text):
+        if trigger:
+            for i, token in enumerate(tokens):
+                candidates = token.candidates
+                if candidates is None:
+                    continue
+                for rule in candidates:
+                    words = rule.words
+                    if words:
+                        # The index put the rule here: token i holds one of words[0]'s keys.
+                        if words[0].cforms and not _element_matches(words[0], token):
+                            continue
+                        if len(words) == 1:
+                            self._judge(message, rule, i, i, evidence, seen)
+                            continue
+                        end = self._match_rest(
+                            message, words, 1, i + 1, message.clause_end[message.clause[i]]
+                        )
+                        if end >= 0:
+                            self._judge(message, rule, i, end - 1, evidence, seen)
+                    else:
+                        found = self._match_all_of(message, rule.all_of, message.clause[i])
+                        if found is not None:
+                            self._judge(message, rule, found[0], found[1], evidence, seen)
+        for rule, matches in regex_matches:
+            for match in matches:
                 first, last = self._token_range(message, match.start(), match.end())
                 self._judge(message, rule, first, last, evidence, seen, match.start(), match.end())
         if not evidence:
             return _NOTHING
-        level = max(item.level for item in evidence)
+        if len(evidence) == 1:
+            item = evidence[0]
+            level = item.level
+            if level is Level.NONE:
+                return Assessment(level, (), (item,))
+            categories = item.categories
+            if len(categories) > 1:
+                categories = tuple(category for category in CATEGORIES if category in categories)
+            return Assessment(level, categories, (item,))
+        level = _LEVELS[max(_RANK[item.level] for item in evidence)]
         found_categories = {
             category
             for item in evidence
@@ -233,28 +451,87 @@ class Assessor:
             for category in item.categories
         }
         categories = tuple(category for category in CATEGORIES if category in found_categories)
-        evidence.sort(key=lambda item: (-item.level.rank, item.start))
+        evidence.sort(key=lambda item: (-_RANK[item.level], item.start))
         return Assessment(level, categories, tuple(evidence))
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def _tok(self, line: str) -> _Tok:
+        cache = self._toks
+        if len(cache) >= _TOK_CACHE_MAX:
+            cache.clear()
+        token = cache[line] = _Tok(parse_line(line), self)
+        return token
+
+    def _merged_tok(self, word: str) -> _Tok:
+        token = self._merged.get(word)
+        if token is None:
+            token = self._merged[word] = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
+        return token
+
+    def _regex_rules(self, text: str) -> tuple[Rule, ...]:
+        """The regex rules that may match ``text``, in lexicon order."""
+        mask = 0
+        if self._regex_gate is not None:
+            bits = self._regex_bits
+            for char in self._regex_gate.findall(text):
+                mask |= bits[char]
+        rules = self._regex_sets.get(mask)
+        if rules is None:
+            order = self._regex_order
+            always = {id(rule) for rule in self._always_regex}
+            rules = tuple(
+                rule
+                for rule in self.lexicon.regex_rules
+                if id(rule) in always or mask >> order[id(rule)] & 1
+            )
+            if len(self._regex_sets) < 10_000:
+                self._regex_sets[mask] = rules
+        return rules
+
+    def _message(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> _Message:
+        compounds = False
+        if self.lexicon.compounds:
+            for token in tokens:
+                if token.compound is not None:
+                    compounds = True
+                    break
+        if " " not in tokenizer_text:
+            # MeCab drops spaces; without any, tokens are contiguous and offsets cumulative.
+            if compounds:
+                tokens = self._merge_contiguous(tokens)
+            return _Message(text, tokens, None, None)
+        starts: list[int] = []
+        ends: list[int] = []
+        position = 0
+        for token in tokens:
+            start = tokenizer_text.find(token.surface, position)
+            if start < 0:
+                start = position
+            position = start + token.length
+            starts.append(start)
+            ends.append(position)
+        if compounds:
+            tokens, starts, ends = self._merge_compounds(tokens, starts, ends)
+        return _Message(text, tokens, starts, ends)
 
     # -- matching -----------------------------------------------------------------------
 
-    def _merge_compounds(self, tokens: list[Token]) -> list[Token]:
-        compounds = self.lexicon.compounds
-        merged: list[Token] = []
+    def _merge_contiguous(self, tokens: list[_Tok]) -> list[_Tok]:
+        """:meth:`_merge_compounds` for tokens without spaces between them."""
+        merged: list[_Tok] = []
         i, n = 0, len(tokens)
         while i < n:
             token = tokens[i]
-            candidates = compounds.get(token.surface)
+            candidates = token.compound
             if candidates:
+                # candidates[...][0][0] is token.surface: the compounds are keyed by it.
                 for surfaces, word in candidates:
                     end = i + len(surfaces)
                     if end <= n and all(
-                        tokens[i + k].surface == surfaces[k]
-                        and (k == 0 or tokens[i + k].start == tokens[i + k - 1].end)
-                        for k in range(len(surfaces))
+                        tokens[i + k].surface == surfaces[k] for k in range(1, len(surfaces))
                     ):
-                        last = tokens[end - 1]
-                        merged.append(Token(word, word, "名詞", "一般", "", token.start, last.end))
+                        merged.append(self._merged_tok(word))
                         i = end
                         break
                 else:
@@ -265,20 +542,44 @@ class Assessor:
             i += 1
         return merged
 
-    def _skippable(self, message: _Message, j: int) -> bool:
-        if message.negation[j]:
-            return False
-        token = message.tokens[j]
-        return token.pos1 in _GAP_POS or (
-            token.pos1 == "動詞" and token.lemma in self.grammar.gap_verbs
-        )
+    def _merge_compounds(
+        self, tokens: list[_Tok], starts: list[int], ends: list[int]
+    ) -> tuple[list[_Tok], list[int], list[int]]:
+        merged: list[_Tok] = []
+        merged_starts: list[int] = []
+        merged_ends: list[int] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            token = tokens[i]
+            candidates = token.compound
+            if candidates:
+                for surfaces, word in candidates:
+                    end = i + len(surfaces)
+                    if end <= n and all(
+                        tokens[i + k].surface == surfaces[k]
+                        and (k == 0 or starts[i + k] == ends[i + k - 1])
+                        for k in range(len(surfaces))
+                    ):
+                        merged.append(self._merged_tok(word))
+                        merged_starts.append(starts[i])
+                        merged_ends.append(ends[end - 1])
+                        i = end
+                        break
+                else:
+                    merged.append(token)
+                    merged_starts.append(starts[i])
+                    merged_ends.append(ends[i])
+                    i += 1
+                continue
+            merged.append(token)
+            merged_starts.append(starts[i])
+            merged_ends.append(ends[i])
+            i += 1
+        return merged, merged_starts, merged_ends
 
-    def _match_words(self, message: _Message, words: tuple[Element, ...], start: int) -> int:
-        """End index (exclusive) of ``words`` matched from token ``start``, or -1."""
-        if not _element_matches(words[0], message.tokens[start]):
-            return -1
-        end_of_clause = message.clause_end[message.clause[start]]
-        return self._match_rest(message, words, 1, start + 1, end_of_clause)
+    @staticmethod
+    def _skippable(message: _Message, j: int) -> bool:
+        return not message.negation[j] and message.tokens[j].gap
 
     def _match_rest(
         self, message: _Message, words: tuple[Element, ...], k: int, j: int, end: int
@@ -329,10 +630,11 @@ class Assessor:
     @staticmethod
     def _token_range(message: _Message, start: int, end: int) -> tuple[int, int]:
         first = last = -1
-        for i, token in enumerate(message.tokens):
-            if token.end > start and first < 0:
+        starts, ends = message.starts, message.ends
+        for i in range(message.n):
+            if ends[i] > start and first < 0:
                 first = i
-            if token.start < end:
+            if starts[i] < end:
                 last = i
         if first < 0:
             return -1, -1
@@ -351,9 +653,8 @@ class Assessor:
         char_start: int | None = None,
         char_end: int | None = None,
     ) -> None:
-        tokens = message.tokens
         if char_start is None or char_end is None:
-            char_start, char_end = tokens[first].start, tokens[last].end
+            char_start, char_end = message.starts[first], message.ends[last]
         key = (rule.id, char_start)
         if key in seen:
             return
@@ -378,7 +679,6 @@ class Assessor:
     def _in_context(
         self, message: _Message, rule: Rule, first: int, last: int, notes: list[str]
     ) -> Level:
-        grammar = self.grammar
         tokens = message.tokens
         clause = message.clause[first]
         begin, end = message.clause_start[clause], message.clause_end[clause]
@@ -399,100 +699,106 @@ class Assessor:
         if rule.negatable and self._negated(message, first, last):
             notes.append("negated")
             return Level.NONE
-        level = rule.level
-        sentence_range = self._sentence_range(message, first)
+        # Levels as ranks (0 none … 3 urgent) below.
+        level = _RANK[rule.level]
         if rule.boost and rule.boost_level is not None:
             # Boosters count anywhere in the message: 三日。寝てない / さようなら。みんな…
             if any(_has_key(token, rule.boost) for token in tokens):
-                if rule.boost_level > level:
-                    level = rule.boost_level
+                boost = _RANK[rule.boost_level]
+                if boost > level:
+                    level = boost
                     notes.append("boosted")
         if not rule.contextual:
-            return level
+            return _LEVELS[level]
         original = level
+        present = message.markers  # marker lists with a word anywhere in the message
+        sentence_range = (
+            self._sentence_range(message, first) if present & (_MEDIA | _DISTANT_PAST) else None
+        )
         if rule.soften_clause and any(
             _has_key(tokens[j], rule.soften_clause) for j in range(begin, end)
         ):
-            level = min(level, Level.WATCH)
+            level = min(level, 1)
             notes.append("hyperbole")
-        if any(tokens[j].surface in grammar.joke_surfaces for j in range(first, message.n)):
-            level = min(level, _JOKE.get(level, level))
-            notes.append("joke")
-        if self._has_marker(message, sentence_range, grammar.media):
-            level = min(level, _SOFTEN.get(level, level))
+        if message.jokes:
+            for j in range(first, message.n):
+                if tokens[j].joke:
+                    level = min(level, _JOKE_RANK[level])
+                    notes.append("joke")
+                    break
+        if sentence_range is not None and self._has_marker(message, sentence_range, _MEDIA):
+            level = min(level, _SOFTEN_RANK[level])
             notes.append("media")
-        if set(rule.categories) & grammar.other_person_categories and self._other_subject(
-            message, first, begin
-        ):
-            level = min(level, _OTHER_PERSON.get(level, level))
+        if rule.id in self._other_person_rules and self._other_subject(message, first, begin):
+            level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
-        if not self._has_marker(message, range(begin, end), grammar.still):
+        clause_range = range(begin, end)
+        if not (present & _STILL and self._has_marker(message, clause_range, _STILL)):
             past = self._past(message, last)
-            distant = self._has_marker(message, sentence_range, grammar.distant_past)
-            if (past or distant) and self._resolved_elsewhere(message, clause):
-                level = min(level, _SOFTEN.get(level, level))
+            distant = sentence_range is not None and self._has_marker(
+                message, sentence_range, _DISTANT_PAST
+            )
+            if (
+                (past or distant)
+                and present & _RESOLVED
+                and self._resolved_elsewhere(message, clause)
+            ):
+                level = min(level, _SOFTEN_RANK[level])
                 notes.append("past, resolved")
             elif distant:
-                level = min(level, _NOT_NOW.get(level, level))
+                level = min(level, _NOT_NOW_RANK[level])
                 notes.append("distant past")
             elif (
                 past
-                and self._has_marker(message, range(begin, end), grammar.until)
-                and self._has_marker(message, range(begin, end), grammar.recent)
+                and present & _UNTIL
+                and present & _RECENT
+                and self._has_marker(message, clause_range, _UNTIL)
+                and self._has_marker(message, clause_range, _RECENT)
             ):
-                level = min(level, _NOT_NOW.get(level, level))
+                level = min(level, _NOT_NOW_RANK[level])
                 notes.append("recent past")
-        if original is Level.URGENT and level < Level.WATCH:
-            level = Level.WATCH  # an urgent reading stays visible whatever the context
-        return level
+        if original == 3 and level < 1:
+            level = 1  # an urgent reading stays visible whatever the context
+        return _LEVELS[level]
 
-    def _scan_after(self, message: _Message, last: int) -> range:
+    @staticmethod
+    def _scan_after(message: _Message, last: int) -> range:
         clause = message.clause[last]
         return range(last + 1, message.clause_end[clause])
 
-    def _transparent(self, token: Token) -> bool:
-        return (
-            token.pos1 in _FUNCTION_POS
-            or token.lemma in self.grammar.transparent
-            or token.surface in self.grammar.transparent
-            or (token.pos1 == "動詞" and token.lemma in self.grammar.gap_verbs)
-        )
-
     def _negated(self, message: _Message, first: int, last: int) -> bool:
         """A negation later in the clause that reaches the match (死にたいなんて思ってない)."""
-        grammar = self.grammar
         tokens = message.tokens
+        negation = message.negation
         # 死ぬしかない: しか…ない is "nothing but", not a negation.
-        only = any(tokens[j].lemma in grammar.not_negation_markers for j in range(first, last + 1))
+        only = any(tokens[j].not_negation for j in range(first, last + 1))
         for j in self._scan_after(message, last):
             token = tokens[j]
-            if message.negation[j]:
+            if negation[j]:
                 if only:
                     return False
-                following = tokens[j + 1] if j + 1 < message.n else None
                 # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials.
                 return not (
-                    following is not None
-                    and following.lemma in grammar.conditional_after_negation
+                    j + 1 < message.n
+                    and tokens[j + 1].conditional
                     and message.clause[j + 1] == message.clause[j]
                 )
-            if token.lemma in grammar.not_negation_markers:
+            if token.not_negation:
                 only = True
                 continue
-            if not self._transparent(token):
+            if not token.transparent:
                 return False
         return False
 
     def _past(self, message: _Message, last: int) -> bool:
         tokens = message.tokens
-        past_lemmas = self.grammar.past_lemmas
-        if tokens[last].lemma in past_lemmas:
+        if tokens[last].past:
             return True
         for j in self._scan_after(message, last):
             token = tokens[j]
-            if token.lemma in past_lemmas and token.pos1 == "助動詞":
+            if token.past_aux:
                 return True
-            if not self._transparent(token) and not message.negation[j]:
+            if not token.transparent and not message.negation[j]:
                 return False
         return False
 
@@ -507,25 +813,25 @@ class Assessor:
             end += 1
         return range(begin, end)
 
-    @staticmethod
-    def _has_marker(message: _Message, where: range, markers: frozenset[str]) -> bool:
+    def _has_marker(self, message: _Message, where: range, bit: int) -> bool:
         # Markers are lemmas/surfaces, or two-token sequences written "前+は".
         tokens = message.tokens
         for j in where:
             token = tokens[j]
-            if token.lemma in markers or token.surface in markers:
+            if token.markers & bit:
                 return True
-            if j + 1 < message.n:
-                pair = f"{token.surface}+{tokens[j + 1].surface}"
-                if pair in markers:
-                    return True
+            if (
+                token.pair_first & bit
+                and j + 1 < message.n
+                and tokens[j + 1].surface in self.marker_pairs[bit][token.surface]
+            ):
+                return True
         return False
 
     def _resolved_elsewhere(self, message: _Message, clause: int) -> bool:
-        resolved = self.grammar.resolved
         tokens = message.tokens
         for j, token in enumerate(tokens):
-            if message.clause[j] == clause or not _has_key(token, resolved):
+            if message.clause[j] == clause or not token.markers & _RESOLVED:
                 continue
             if not self._negated(message, j, j):
                 return True
@@ -533,15 +839,14 @@ class Assessor:
 
     def _other_subject(self, message: _Message, first: int, begin: int) -> bool:
         """Someone else is the subject of the matched predicate (友達が死にたいって)."""
-        grammar = self.grammar
         tokens = message.tokens
         for j in range(first - 1, begin - 1, -1):
             token = tokens[j]
-            if token.surface in grammar.subject_particles and token.pos1 == "助詞":
-                if j > begin and _has_key(tokens[j - 1], grammar.other_people):
+            if token.subject_particle:
+                if j > begin and tokens[j - 1].other_person:
                     return True
                 continue
-            if token.pos1 in _PREDICATE_POS and token.lemma not in grammar.gap_verbs:
+            if token.predicate_stop:
                 return False
         return False
 

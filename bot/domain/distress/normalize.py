@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .prefilter import first_characters
+from .prefilter import first_characters, required_literal
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
@@ -44,6 +44,8 @@ _REPEATED_CHAR = re.compile(r"(.)\1{3,}")
 _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
+_TRANSLATED = re.compile("[" + "".join(sorted(map(chr, _TRANSLATE))) + "]")
+_is_normalized = unicodedata.is_normalized
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
 
@@ -75,10 +77,49 @@ class Normalizer:
         ]
         self._katakana_prefixes = katakana_prefixes
         self._run_cache: dict[str, bool] = {}
+        # Fast path: most replies need no rewrite at all. Each rewrite gets a cheap test
+        # that must pass for it to match (a plain substring every match contains, else its
+        # first characters); a rewrite that passes is searched for. If none matches the
+        # text as it is, none matches after another either, and the text stays as it is.
+        gated = set(_LONG_MARKS) | set(_SMALL_VOWELS)
+        self._by_literal: list[tuple[str, re.Pattern[str]]] = []
+        self._by_start: list[tuple[frozenset[str] | None, re.Pattern[str]]] = []
+        for pattern, _, starts in self._rewrites:
+            literal = required_literal(pattern.pattern, pattern.flags)
+            if literal is not None and (len(literal) > 1 or starts is None):
+                self._by_literal.append((literal, pattern))
+            else:
+                self._by_start.append((starts, pattern))
+                gated |= starts or set()
+        self._gate = _char_class(gated)
 
     def __call__(self, raw: str) -> NormalizedText:
-        text = unicodedata.normalize("NFKC", raw).translate(_TRANSLATE)
-        # Cheap character checks first: most replies need none of the regexes below.
+        text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
+        if _TRANSLATED.search(text):
+            text = text.translate(_TRANSLATE)
+        if self._may_rewrite(text):
+            text = self._rewrite(text)
+        # A phrase repeated three times leaves at least four repeated characters.
+        if len(text) > 3 and len(text) - len(set(text)) >= 3:
+            text = _REPEATED_PHRASE.sub(r"\1", text)
+            text = _REPEATED_CHAR.sub(r"\1\1\1", text)
+        return NormalizedText(text, self._hiraganise_katakana_words(text))
+
+    def _may_rewrite(self, text: str) -> bool:
+        """False only if no step of :meth:`_rewrite` would change ``text``."""
+        found = set(self._gate.findall(text))
+        if found & _LONG_MARKS or found & _SMALL_VOWELS:
+            return True
+        for literal, pattern in self._by_literal:
+            if literal in text and pattern.search(text):
+                return True
+        for starts, pattern in self._by_start:
+            if (starts is None or not starts.isdisjoint(found)) and pattern.search(text):
+                return True
+        return False
+
+    def _rewrite(self, text: str) -> str:
+        # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
         if not _LONG_MARKS.isdisjoint(chars):
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
@@ -89,11 +130,7 @@ class Normalizer:
         for pattern, replacement, starts in self._rewrites:
             if starts is None or not starts.isdisjoint(chars):
                 text = pattern.sub(replacement, text)
-        # A phrase repeated three times leaves at least four repeated characters.
-        if len(text) - len(set(text)) >= 3:
-            text = _REPEATED_PHRASE.sub(r"\1", text)
-            text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        return NormalizedText(text, self._hiraganise_katakana_words(text))
+        return text
 
     def _hiraganise_katakana_words(self, text: str) -> str:
         # Only katakana runs that spell a known distress word (キエタイ, シニタイ, ツラ) are
@@ -112,6 +149,10 @@ class Normalizer:
                 self._run_cache.clear()
             self._run_cache[run] = convert
         return katakana_to_hiragana(run) if convert else run
+
+
+def _char_class(chars: set[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(re.escape(char) for char in chars)) + "]")
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -10,7 +10,7 @@ import re
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 
-__all__ = ["first_characters"]
+__all__ = ["first_characters", "required_literal"]
 
 _Items = list[tuple[object, object]]
 
@@ -27,6 +27,31 @@ def first_characters(pattern: str, flags: int = 0) -> frozenset[str] | None:
     if flags & re.IGNORECASE:
         chars |= {char.swapcase() for char in chars}
     return frozenset(chars)
+
+
+def required_literal(pattern: str, flags: int = 0) -> str | None:
+    """The longest run of plain characters every match of ``pattern`` contains, or None.
+
+    Only the top level of the pattern is read (not groups, alternatives or repeats), and a
+    zero-width item ends a run, so the answer is always safe: a text without it cannot match.
+    """
+    if flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = sre_parser.parse(pattern, flags)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    best = run = ""
+    for op, value in parsed:
+        if op is sre_constants.LITERAL:
+            run += chr(value)
+            if len(run) > len(best):
+                best = run
+        else:
+            run = ""
+    return best or None
 
 
 class _Unknown(Exception):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import fugashi
 
-__all__ = ["Token", "bare_tokenize", "get_tagger", "tokenize"]
+__all__ = ["Token", "bare_tokenize", "get_tagger", "mecab_lines", "parse_line", "tokenize"]
 
 
 class Token(NamedTuple):
@@ -73,6 +73,31 @@ def _parse_line(line: str) -> _LineInfo:
     pos1 = pos[0]
     pos2 = pos[1] if len(pos) > 1 else ""
     return (surface, _clean_lemma(fields[3], surface), pos1, pos2, fields[6])
+
+
+def parse_line(line: str) -> tuple[str, str, str, str, str]:
+    """(surface, lemma, pos1, pos2, cform) of one line of :func:`mecab_lines`."""
+    return _parse_line(line)
+
+
+def mecab_lines(text: str) -> list[str]:
+    """MeCab's output lines for ``text``, one per morpheme, in order (no EOS line).
+
+    Callers that cache their own per-morpheme data key it by these lines: a line holds the
+    surface and every feature, so equal lines always parse to equal tokens.
+    """
+    if not text:
+        return []
+    lines = get_tagger().parse(text).split("\n")
+    if lines[-2:] == ["EOS", ""]:
+        del lines[-2:]
+        if "EOS" not in lines and "" not in lines:
+            return lines
+    # Unusual output: stop at the first EOS or empty line, as :func:`tokenize` does.
+    for index, line in enumerate(lines):
+        if line == "EOS" or not line:
+            return lines[:index]
+    return lines
 
 
 def tokenize(text: str) -> list[Token]:
