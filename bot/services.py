@@ -7,6 +7,7 @@ translate updates into these calls and render the results.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -54,7 +55,8 @@ log = logging.getLogger(__name__)
 
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
-SWEEP_BATCH = 500
+# Small batches keep each transaction (and the event loop) short.
+SWEEP_BATCH = 100
 # The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
 LEASE = timedelta(minutes=10)
 
@@ -501,7 +503,11 @@ class Services:
 
     async def _rhythm(self, session: Any, person: Person) -> Rhythm:
         """The person's rhythm: their own schedule, else the team's, else the configured one."""
-        team = await repo.team_by_id(session, person.team_id)
+        # A sweep batch meets the same few teams again and again: keep them for the session.
+        teams: dict[int, Any] = session.info.setdefault("teams", {})
+        if person.team_id not in teams:
+            teams[person.team_id] = await repo.team_by_id(session, person.team_id)
+        team = teams[person.team_id]
         schedule = person.schedule_spec or (team.default_schedule if team else None)
         quiet = person.quiet_hours or (team.default_quiet_hours if team else None)
         return Rhythm.build(
@@ -536,6 +542,8 @@ class Services:
                     queued += await self._plan_due(session, person, now)
             if len(people) < SWEEP_BATCH:
                 return queued
+            # Let replies and the sender in between batches.
+            await asyncio.sleep(0)
 
     async def _plan_due(self, session: Any, person: Person, now: datetime) -> int:
         rhythm = await self._rhythm(session, person)

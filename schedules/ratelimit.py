@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from dataclasses import dataclass
 
 # Measured send times drift by network latency; keeping reservations slightly further apart
 # than the limit keeps the *observed* rate under it as well.
@@ -51,6 +52,12 @@ class SlidingWindow:
     def reserve(self, t: float) -> None:
         bisect.insort(self._times, t)
 
+    def release(self, t: float) -> None:
+        """Give back a reserved instant that was not used."""
+        index = bisect.bisect_left(self._times, t)
+        if index < len(self._times) and self._times[index] == t:
+            del self._times[index]
+
     def prune(self, before: float) -> None:
         cut = bisect.bisect_left(self._times, before - self.window)
         if cut:
@@ -59,6 +66,15 @@ class SlidingWindow:
     @property
     def empty(self) -> bool:
         return not self._times
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A reserved send instant (monotonic seconds) and how long to wait for it."""
+
+    chat_id: int
+    at: float
+    wait: float
 
 
 class _Both:
@@ -77,6 +93,10 @@ class _Both:
     def reserve(self, t: float) -> None:
         self.first.reserve(t)
         self.second.reserve(t)
+
+    def release(self, t: float) -> None:
+        self.first.release(t)
+        self.second.release(t)
 
     def prune(self, before: float) -> None:
         self.first.prune(before)
@@ -131,8 +151,23 @@ class SendLimiter:
         """Telegram said 429: nobody sends until `retry_after` has passed."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
+    def now(self) -> float:
+        return self._monotonic()
+
     def reserve(self, chat_id: int) -> float:
         """Reserve the earliest allowed instant for `chat_id`; return seconds to wait for it."""
+        return self.book(chat_id).wait
+
+    def release(self, booking: Booking) -> None:
+        """A booked instant was missed (the loop woke late): free it for someone else."""
+        chat = self._chats.get(booking.chat_id)
+        if chat is not None:
+            chat.release(booking.at)
+        self._global.release(booking.at)
+        self._spacing.release(booking.at)
+
+    def book(self, chat_id: int) -> Booking:
+        """Reserve the earliest allowed instant for `chat_id`."""
         now = self._monotonic()
         self._reservations += 1
         if self._reservations % 256 == 0:
@@ -150,7 +185,7 @@ class SendLimiter:
             chat.reserve(t)
         self._global.reserve(t)
         self._spacing.reserve(t)
-        return max(0.0, t - now)
+        return Booking(chat_id=chat_id, at=t, wait=max(0.0, t - now))
 
     def _prune(self, now: float) -> None:
         self._global.prune(now)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bot.channel import (
     Channel,
@@ -23,6 +25,10 @@ from bot.services import OutboxItem, Services
 from schedules.ratelimit import SendLimiter
 
 log = logging.getLogger(__name__)
+
+# A send may go out this late after its booked instant; later, it books again.
+LATE_TOLERANCE = 0.005
+RECORD_ATTEMPTS = 10
 
 
 class OutboxSender:
@@ -102,27 +108,57 @@ class OutboxSender:
         await asyncio.gather(*(self._deliver(item) for item in items))
         return len(items)
 
+    async def _wait_turn(self, chat_id: int) -> None:
+        """Sleep until a booked instant. If the event loop woke us late, the booking is given
+        back and a new one taken: sends are paced on when they really go out, so a stall
+        never turns into a burst above Telegram's limits."""
+        while True:
+            booking = self.limiter.book(chat_id)
+            if booking.wait > 0:
+                await asyncio.sleep(booking.wait)
+            if self.limiter.now() - booking.at <= LATE_TOLERANCE:
+                return
+            self.limiter.release(booking)
+
     async def _deliver(self, item: OutboxItem) -> None:
-        wait = self.limiter.reserve(item.chat_id)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await self._wait_turn(item.chat_id)
+        outcome: Callable[[], Awaitable[None]]
         try:
             message_id = await self.channel.send(item.chat_id, item.message)
         except RetryLater as error:
             self.limiter.pause_all(error.seconds)
-            await self.services.mark_retry(item.id, "RetryAfter", delay=error.seconds)
             log.warning("send limited by Telegram; everyone waits %.1f s", error.seconds)
+            outcome = partial(self.services.mark_retry, item.id, "RetryAfter", delay=error.seconds)
         except TransientFailure as error:
-            await self.services.mark_retry(item.id, str(error))
+            outcome = partial(self.services.mark_retry, item.id, str(error))
         except RecipientBlocked:
-            await self.services.mark_blocked(item.id)
+            outcome = partial(self.services.mark_blocked, item.id)
         except PermanentFailure as error:
-            await self.services.mark_failed(item.id, str(error))
+            outcome = partial(self.services.mark_failed, item.id, str(error))
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.exception("unexpected error sending outbox %s", item.id)
-            await self.services.mark_retry(item.id, type(error).__name__)
+            outcome = partial(self.services.mark_retry, item.id, type(error).__name__)
         else:
             self.sent_count += 1
-            await self.services.mark_sent(item.id, message_id)
+            outcome = partial(self.services.mark_sent, item.id, message_id)
+        await self._record(item.id, outcome)
+
+    async def _record(self, outbox_id: int, outcome: Callable[[], Awaitable[None]]) -> None:
+        """Record what happened. A delivered message whose outcome is lost would be sent again
+        after its lease, so a busy database is retried, not given up on."""
+        delay = 0.05
+        for _ in range(RECORD_ATTEMPTS):
+            try:
+                await outcome()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning(
+                    "recording outbox %s failed (%s); retrying", outbox_id, type(error).__name__
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        log.error("could not record the outcome of outbox %s; its lease will expire", outbox_id)

@@ -6,6 +6,7 @@ the async driver for the running bot and the sync driver for Alembic.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -83,6 +84,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler is not first-come-first-served:
+        # a reply could starve behind a long sweep and fail with "database is locked". Queue
+        # this process's transactions fairly in the event loop instead.
+        self._sqlite_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(cls, url: str | URL, **kwargs: Any) -> Database:
@@ -95,7 +100,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        if self._sqlite_turn is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sqlite_turn, self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

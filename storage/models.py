@@ -216,9 +216,14 @@ class UpdateJournal(Base):
     """
 
     __tablename__ = "update_journal"
-    __table_args__ = (Index("ix_update_journal_pending", "processed_at", "update_id"),)
+    __table_args__ = (
+        Index("ix_update_journal_pending", "processed_at", "update_id"),
+        Index("ix_update_journal_chat", "chat_id", "update_id"),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The update's chat, so several instances process one chat's updates in order.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -272,6 +277,8 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The instance (host:pid) that last leased the row: who is sending it, or who sent it.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

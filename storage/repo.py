@@ -6,14 +6,17 @@ objects or plain values. Nothing here decides policy; `bot.services` does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import socket
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import (
     AlertMessage,
@@ -35,6 +38,8 @@ from storage.models import (
 )
 
 DEFAULT_TEAM_NAME = "default"
+# This process, as recorded on the outbox rows it leases (several instances share one database).
+INSTANCE_ID = f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -221,14 +226,13 @@ async def pause_ended_people(session: AsyncSession, now: datetime, limit: int) -
 
 async def add_checkin(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Insert a check-in for (person, slot); None if that slot already has one."""
-    inserted = await insert_ignoring_conflict(session, Checkin, values, ["person_id", "slot_at"])
-    if not inserted:
-        return None
-    return await session.scalar(
-        select(Checkin.id).where(
-            Checkin.person_id == values["person_id"], Checkin.slot_at == values["slot_at"]
-        )
+    statement = (
+        _insert_for(session)(Checkin)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["person_id", "slot_at"])
+        .returning(Checkin.id)
     )
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def checkin_by_id(session: AsyncSession, checkin_id: int) -> Checkin | None:
@@ -270,15 +274,26 @@ async def inbound_by_message(
 
 
 async def journal_store(
-    session: AsyncSession, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+    session: AsyncSession,
+    updates: Sequence[tuple[int, dict[str, Any]]],
+    now: datetime,
+    chats: Mapping[int, int | None] | None = None,
 ) -> int:
-    """Persist raw updates; already-known update ids are ignored. Returns rows inserted."""
+    """Persist raw updates; already-known update ids are ignored. Returns rows inserted.
+
+    `chats` maps update ids to their chat, which keeps one chat's updates in order when
+    several instances process the journal."""
     inserted = 0
     for update_id, payload in updates:
         if await insert_ignoring_conflict(
             session,
             UpdateJournal,
-            {"update_id": update_id, "payload": payload, "received_at": now},
+            {
+                "update_id": update_id,
+                "chat_id": (chats or {}).get(update_id),
+                "payload": payload,
+                "received_at": now,
+            },
             ["update_id"],
         ):
             inserted += 1
@@ -300,6 +315,34 @@ async def journal_pending(
         .limit(limit)
     )
     return [(int(update_id), payload or {}) for update_id, payload in rows]
+
+
+async def journal_claim_next(session: AsyncSession) -> tuple[int, dict[str, Any]] | None:
+    """The next update to process: the oldest unprocessed one whose chat has nothing older
+    still unprocessed. On PostgreSQL the row stays locked (FOR UPDATE SKIP LOCKED) until the
+    caller's transaction ends, so other instances skip it, and a crashed instance's lock
+    goes with its connection. An update is never handled while an older one of the same chat
+    is being handled elsewhere, because that older row is still unprocessed."""
+    earlier = aliased(UpdateJournal)
+    statement = (
+        select(UpdateJournal.update_id, UpdateJournal.payload)
+        .where(
+            UpdateJournal.processed_at.is_(None),
+            ~exists().where(
+                earlier.chat_id == UpdateJournal.chat_id,
+                earlier.processed_at.is_(None),
+                earlier.update_id < UpdateJournal.update_id,
+            ),
+        )
+        .order_by(UpdateJournal.update_id)
+        .limit(1)
+    )
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update(of=UpdateJournal, skip_locked=True)
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None
+    return int(row[0]), row[1] or {}
 
 
 async def journal_mark_processed(session: AsyncSession, update_id: int, now: datetime) -> None:
@@ -370,6 +413,7 @@ async def claim_outbox(
     for row in rows:
         row.status = "sending"
         row.lease_until = now + lease
+        row.claimed_by = INSTANCE_ID
     return rows
 
 

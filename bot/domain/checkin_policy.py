@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from schedules.spec import DailySpec, ScheduleSpec, parse_schedule
 from schedules.timing import QuietHours, catch_up_slot, jittered, next_slot, parse_quiet_hours
+
+
+# Specs are immutable and shared by many people: parse each text once.
+@lru_cache(maxsize=1024)
+def _spec(text: str) -> ScheduleSpec:
+    return parse_schedule(text)
+
+
+@lru_cache(maxsize=1024)
+def _quiet(text: str) -> QuietHours:
+    return parse_quiet_hours(text)
 
 
 @dataclass(frozen=True)
@@ -48,9 +60,9 @@ class Rhythm:
         tight_until: datetime | None = None,
     ) -> Rhythm:
         return cls(
-            spec=parse_schedule(schedule),
+            spec=_spec(schedule),
             tz=ZoneInfo(timezone),
-            quiet=parse_quiet_hours(quiet_hours),
+            quiet=_quiet(quiet_hours),
             anchor=anchor,
             seed=seed,
             jitter_minutes=jitter_minutes,

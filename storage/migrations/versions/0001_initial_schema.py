@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:43:39.523253
+Create Date: 2026-11-26 15:53:14.042110
 """
 
 from __future__ import annotations
@@ -65,12 +65,14 @@ def upgrade() -> None:
     op.create_table(
         "update_journal",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("received_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("processed_at", storage.models.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_update_journal")),
     )
     with op.batch_alter_table("update_journal", schema=None) as batch_op:
+        batch_op.create_index("ix_update_journal_chat", ["chat_id", "update_id"], unique=False)
         batch_op.create_index(
             "ix_update_journal_pending", ["processed_at", "update_id"], unique=False
         )
@@ -376,6 +378,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", storage.models.UTCDateTime(), nullable=False),
         sa.Column("lease_until", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("sent_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
@@ -485,6 +488,7 @@ def downgrade() -> None:
     op.drop_table("invite")
     with op.batch_alter_table("update_journal", schema=None) as batch_op:
         batch_op.drop_index("ix_update_journal_pending")
+        batch_op.drop_index("ix_update_journal_chat")
 
     op.drop_table("update_journal")
     op.drop_table("team")
