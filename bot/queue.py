@@ -106,18 +106,21 @@ class Queue:
 
     # --- replies: assess, escalate, answer the person ---------------------------------------
 
-    async def assess_reply(self, update_id: int) -> str | None:
+    async def assess_reply(self, update_id: int, *, edited: bool = False) -> str | None:
         """Assess a stored reply (once), escalate if needed, queue the person's answer.
 
         Returns the kind of answer queued ("crisis", "contact_soon", "ack") or None when the
-        reply was assessed before (a redelivery or retry).
+        reply was assessed before (a redelivery or retry). An edited reply is assessed again
+        but not thanked again.
         """
         now = self.clock.now()
         async with self.db.transaction() as session:
             inbound = await repo.inbound_by_update(session, update_id)
             if inbound is None or inbound.level is not None:
                 return None
-            person = await repo.person_by_id(session, inbound.person_id)
+            # The person's row is the lock that keeps one open item per person when two
+            # replies are assessed at once (on PostgreSQL, by different instances).
+            person = await repo.person_by_id(session, inbound.person_id, lock=True)
             if person is None:
                 return None
             await self.sign_of_life(session, person, now)
@@ -134,6 +137,8 @@ class Queue:
                 priority, reason = signal
                 await self._escalate(session, person, priority, reason, inbound, level, now)
             answer = ladder.person_reply(level, categories)
+            if edited and answer == "ack":
+                return None
             await self._answer_person(session, person, answer, now)
             return answer
 
@@ -249,7 +254,10 @@ class Queue:
             reason=case.reason,
             level=inbound.level if inbound else None,
             categories=list(assessment.get("categories", [])),
-            evidence=[e.get("span", "") for e in assessment.get("evidence", [])],
+            # Evidence spans are the person's own words: only where the text may be shown.
+            evidence=[e.get("span", "") for e in assessment.get("evidence", [])]
+            if shows_text
+            else [],
             message_text=(inbound.text if inbound and shows_text else None),
             last_contact_minutes=_minutes(now, person.last_contact_at),
             case_age_minutes=_minutes(now, case.opened_at) or 0,
@@ -320,6 +328,26 @@ class Queue:
                 shows_text=shows_text,
             ),
         )
+
+    async def refresh_copy(
+        self, session: Any, escalation_id: int, shows_text: bool
+    ) -> OutgoingMessage | None:
+        """A copy that went out after the item was claimed or resolved must say so: the text
+        it should show now, or None if it is still current."""
+        now = self.clock.now()
+        case = await repo.escalation_by_id(session, escalation_id)
+        if case is None or case.status == ladder.OPEN:
+            return None
+        person = await repo.person_by_id(session, case.person_id)
+        holder = await repo.staff_by_id(session, case.claimed_by_staff_id or 0)
+        if person is None or holder is None:
+            return None
+        base = await self._render(session, case, person, "new", now, shows_text=shows_text)
+        if case.status == ladder.RESOLVED:
+            label = texts.OUTCOME_LABELS.get(case.outcome or "", "")
+            return OutgoingMessage(f"{base}\n\n→ 対応済み：{label}（{holder.display_name}さん）")
+        suffix = f"→ {holder.display_name}さんが担当しています"
+        return OutgoingMessage(f"{base}\n\n{suffix}", alert_choices(case.id))
 
     async def sla_sweep(self) -> int:
         """Re-alert unclaimed items after their SLA; surface stale claims. Returns alerts queued."""
@@ -450,6 +478,13 @@ class Queue:
         keep_buttons: bool,
     ) -> list[AlertEdit]:
         edits = []
+        # Copies still waiting in the outbox (e.g. retrying after a 5xx) go out up to date.
+        for waiting in await repo.pending_alerts(session, case.id):
+            shows = bool(waiting.payload.get("shows_text"))
+            base = await self._render(session, case, person, "new", now, shows_text=shows)
+            choices = alert_choices(case.id) if keep_buttons else ()
+            message = OutgoingMessage(f"{base}\n\n{suffix}", choices)
+            waiting.payload = message.to_payload() | {"shows_text": shows}
         for posted in await repo.alert_messages(session, case.id):
             base = await self._render(
                 session, case, person, "new", now, shows_text=posted.shows_text
@@ -650,32 +685,42 @@ class Queue:
 
     async def handover(
         self, telegram_user_id: int, person_name: str, to_name: str
-    ) -> tuple[str, str | None, int | None]:
-        """Hand the person's open item to another team member.
+    ) -> tuple[str, str | None, list[AlertEdit]]:
+        """Hand the person's open item to another team member (told through the outbox).
 
-        Returns (outcome, new holder's name, new holder's chat id); outcome is one of
+        Returns (outcome, new holder's name, alert edits); outcome is one of
         ok / forbidden / not_found / ambiguous / no_case / staff_not_found.
         """
         now = self.clock.now()
         async with self.db.transaction() as session:
             found = await self.find_person(session, telegram_user_id, person_name)
             if found.kind != "ok" or found.person is None or found.staff is None:
-                return found.kind, None, None
+                return found.kind, None, []
             case = await repo.open_case(session, found.person.id)
             if case is None:
-                return "no_case", None, None
+                return "no_case", None, []
             # The holder hands over; a coordinator may reassign; an unclaimed item may be
             # assigned by anyone in the team.
             holder = case.claimed_by_staff_id
             if holder not in (None, found.staff.id) and found.staff.role != "coordinator":
-                return "forbidden", None, None
+                return "forbidden", None, []
             targets = list(await repo.staff_by_name(session, [case.team_id], to_name))
             if len(targets) != 1:
-                return "staff_not_found", None, None
+                return "staff_not_found", None, []
             target = targets[0]
             case.status = ladder.CLAIMED
             case.claimed_by_staff_id = target.id
             case.claimed_at = now
+            if target.id != found.staff.id:
+                notice = texts.handed_to_you(found.person.display_name, found.staff.display_name)
+                await enqueue(
+                    session,
+                    chat_id=target.chat_id,
+                    kind="notice",
+                    message=OutgoingMessage(notice),
+                    priority=PRIORITY_REPLY,
+                    now=now,
+                )
             case.next_alert_at = ladder.next_alert_after(
                 ladder.CLAIMED, case.priority, now, self.policy
             )
@@ -688,7 +733,15 @@ class Queue:
                 person_id=found.person.id,
                 detail={"escalation": case.id, "to": target.id},
             )
-            return "ok", target.display_name, target.chat_id
+            edits = await self._edits(
+                session,
+                case,
+                found.person,
+                now,
+                f"→ {target.display_name}さんが担当しています",
+                keep_buttons=True,
+            )
+            return "ok", target.display_name, edits
 
     async def propose_connection(
         self, telegram_user_id: int, person_name: str, resource: str, resource_type: str

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
 # Small batches keep each transaction (and the event loop) short.
-SWEEP_BATCH = 100
+SWEEP_BATCH = 25
 # The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
 LEASE = timedelta(minutes=10)
 
@@ -150,19 +150,24 @@ class Services:
         code = new_code()
         async with self.db.transaction() as session:
             creator_id = None
+            team_id = None
             if created_by_user_id is not None:
                 staff = await repo.staff_by_user(session, created_by_user_id)
                 if staff is None or staff.role != ROLE_COORDINATOR:
                     raise NotAllowed("only coordinators create invites")
                 creator_id = staff.id
-            team = await repo.ensure_default_team(session, now)
+                # Invitees join the coordinator's (first) team.
+                team_ids = await repo.staff_team_ids(session, staff.id)
+                team_id = team_ids[0] if team_ids else None
+            if team_id is None:
+                team_id = (await repo.ensure_default_team(session, now)).id
             await repo.add_invite(
                 session,
                 Invite(
                     code_hash=code_hash(code),
                     role=role,
                     display_name=display_name,
-                    team_id=team.id,
+                    team_id=team_id,
                     created_by_staff_id=creator_id,
                     created_at=now,
                     expires_at=now + timedelta(days=self.settings.invite_ttl_days),
@@ -348,20 +353,21 @@ class Services:
 
     async def record_edit(
         self, *, telegram_user_id: int, chat_id: int, message_id: int, text: str | None
-    ) -> bool:
+    ) -> int | None:
+        """Update a stored message's text; returns its update id so it is assessed again."""
         now = self.clock.now()
         async with self.db.transaction() as session:
             person = await repo.person_by_user(session, telegram_user_id)
             if person is None or not consent.is_enrolled(person.status):
-                return False
+                return None
             inbound = await repo.inbound_by_message(session, person.id, chat_id, message_id)
             if inbound is None:
-                return False
+                return None
             inbound.text = text
             inbound.edited_at = now
             inbound.level = None
             inbound.assessment = None
-            return True
+            return inbound.update_id
 
     async def answer_checkin(
         self, *, update_id: int, telegram_user_id: int, checkin_id: int, choice: str
@@ -624,25 +630,26 @@ class Services:
                 checkin.status = "cancelled"
         return False
 
-    async def mark_sent(self, outbox_id: int, message_id: int) -> None:
+    async def mark_sent(self, outbox_id: int, message_id: int) -> OutgoingMessage | None:
+        """Record a delivery. For an alert copy that went out after its item was claimed or
+        resolved, returns the text it should show now (the sender edits it)."""
+        update = None
         now = self.clock.now()
         async with self.db.transaction() as session:
             row = await repo.outbox_by_id(session, outbox_id)
             if row is None:
-                return
+                return None
             row.status = "sent"
             row.sent_at = now
             row.lease_until = None
             row.telegram_message_id = message_id
             row.attempts += 1
             if row.escalation_id is not None:
+                shows_text = bool(row.payload.get("shows_text"))
                 await self.queue.record_alert_sent(
-                    session,
-                    row.escalation_id,
-                    row.chat_id,
-                    message_id,
-                    bool(row.payload.get("shows_text")),
+                    session, row.escalation_id, row.chat_id, message_id, shows_text
                 )
+                update = await self.queue.refresh_copy(session, row.escalation_id, shows_text)
             if row.checkin_id is not None:
                 checkin = await repo.checkin_by_id(session, row.checkin_id)
                 if checkin is not None:
@@ -653,6 +660,7 @@ class Services:
                     person = await repo.person_by_id(session, checkin.person_id)
                     if person is not None:
                         person.checkins_sent += 1
+        return update
 
     async def mark_retry(self, outbox_id: int, error: str, delay: float | None = None) -> None:
         """A transient failure (or 429): try again later, with backoff unless told a delay.
@@ -707,7 +715,7 @@ class Services:
                 if checkin is not None and checkin.status == "queued":
                     checkin.status = "cancelled"
             if row.person_id is not None:
-                person = await repo.person_by_id(session, row.person_id)
+                person = await repo.person_by_id(session, row.person_id, lock=True)
                 if person is not None and person.unreachable_at is None:
                     person.unreachable_at = now
                     await repo.cancel_pending_outbox(session, person.id, ["checkin", "ack"])

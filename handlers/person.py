@@ -176,9 +176,14 @@ async def edited(update: Update, context: BansouContext) -> None:
     if msg is None or user is None or chat is None:
         return
     _kind, text = classify(msg)
-    await context.state.services.record_edit(
+    update_id = await context.state.services.record_edit(
         telegram_user_id=user.id, chat_id=chat.id, message_id=msg.message_id, text=text
     )
+    if update_id is not None:
+        # New words are read again: an edit can turn a reply into one that needs the team.
+        await context.state.services.queue.assess_reply(update_id, edited=True)
+        if context.state.sender is not None:
+            context.state.sender.wake()
 
 
 async def callback(update: Update, context: BansouContext) -> None:

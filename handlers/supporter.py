@@ -192,18 +192,12 @@ async def handover_command(update: Update, context: BansouContext) -> None:
         return
     user = update.effective_user
     assert user is not None
-    outcome, to_name, to_chat = await context.state.services.queue.handover(
-        user.id, args[0], args[1]
-    )
+    outcome, to_name, edits = await context.state.services.queue.handover(user.id, args[0], args[1])
     if outcome == "ok" and to_name is not None:
         await reply(update, texts.handed_over(args[0], to_name))
-        if to_chat is not None and to_chat != user.id:
-            try:
-                await context.bot.send_message(
-                    to_chat, texts.handed_to_you(args[0], user.first_name or "")
-                )
-            except TelegramError as error:
-                log.warning("handover notice failed: %s", type(error).__name__)
+        await _apply_edits(context, edits)
+        if context.state.sender is not None:
+            context.state.sender.wake()
     elif outcome == "no_case":
         await reply(update, texts.NOTHING_OPEN)
     elif outcome == "staff_not_found":

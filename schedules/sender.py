@@ -142,8 +142,17 @@ class OutboxSender:
             outcome = partial(self.services.mark_retry, item.id, type(error).__name__)
         else:
             self.sent_count += 1
-            outcome = partial(self.services.mark_sent, item.id, message_id)
+            outcome = partial(self._sent, item, message_id)
         await self._record(item.id, outcome)
+
+    async def _sent(self, item: OutboxItem, message_id: int) -> None:
+        update = await self.services.mark_sent(item.id, message_id)
+        if update is not None:
+            # The item changed hands while this copy waited: show it as it is now.
+            try:
+                await self.channel.edit(item.chat_id, message_id, update)
+            except Exception as error:
+                log.warning("could not update a late alert copy: %s", type(error).__name__)
 
     async def _record(self, outbox_id: int, outcome: Callable[[], Awaitable[None]]) -> None:
         """Record what happened. A delivered message whose outcome is lost would be sent again

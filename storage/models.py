@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -308,6 +309,14 @@ class Escalation(Base):
     __table_args__ = (
         Index("ix_escalation_person_status", "person_id", "status"),
         Index("ix_escalation_status_alert", "status", "next_alert_at"),
+        # At most one open (or claimed) item per person, whatever races above.
+        Index(
+            "uq_escalation_one_open",
+            "person_id",
+            unique=True,
+            postgresql_where=text("status IN ('open', 'claimed')"),
+            sqlite_where=text("status IN ('open', 'claimed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

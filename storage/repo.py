@@ -96,7 +96,11 @@ async def all_active_staff(session: AsyncSession) -> Sequence[Staff]:
 
 
 async def staff_team_ids(session: AsyncSession, staff_id: int) -> list[int]:
-    rows = await session.scalars(select(TeamMember.team_id).where(TeamMember.staff_id == staff_id))
+    rows = await session.scalars(
+        select(TeamMember.team_id)
+        .where(TeamMember.staff_id == staff_id)
+        .order_by(TeamMember.team_id)
+    )
     return list(rows)
 
 
@@ -181,7 +185,11 @@ async def person_by_user(
     return await session.scalar(statement)
 
 
-async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+async def person_by_id(
+    session: AsyncSession, person_id: int, *, lock: bool = False
+) -> Person | None:
+    if lock:
+        return await _locked_scalar(session, select(Person).where(Person.id == person_id))
     return await session.get(Person, person_id)
 
 
@@ -766,3 +774,16 @@ async def sent_checkins(
     if since is not None:
         statement = statement.where(Checkin.sent_at > since)
     return (await session.scalars(statement.order_by(Checkin.sent_at.desc()).limit(limit))).all()
+
+
+async def pending_alerts(session: AsyncSession, escalation_id: int) -> Sequence[Outbox]:
+    """Alert copies not yet sent (waiting, or retrying after an error)."""
+    return (
+        await session.scalars(
+            select(Outbox).where(
+                Outbox.escalation_id == escalation_id,
+                Outbox.kind == "alert",
+                Outbox.status == "pending",
+            )
+        )
+    ).all()

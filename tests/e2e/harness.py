@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from bot.app import BansouRunner, build_application
 from bot.config import Settings
 from tests.fakes import FakeClock
-from tests.standin import BotApiStandin, SentMessage
+from tests.standin import AnsweredCallback, BotApiStandin, FakeUser, SentMessage, UpdateRef
 
 
 @asynccontextmanager
@@ -51,3 +51,28 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: fl
     while not await check():
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.01)
+
+
+async def say(
+    standin: BotApiStandin, user: FakeUser, text: str, within: float = 5.0
+) -> SentMessage:
+    """Send `text` in the user's private chat and return the bot's next message there."""
+    before = len(standin.sent_messages(user.id))
+    user.send_text(text)
+    return await next_message(standin, user.id, before, within=within)
+
+
+async def answer_for(
+    standin: BotApiStandin, ref: UpdateRef, within: float = 5.0
+) -> AnsweredCallback:
+    """The bot's answerCallbackQuery for one press."""
+
+    def found() -> AnsweredCallback | None:
+        for answer in standin.answered_callbacks():
+            if answer.callback_query_id == ref.callback_query_id:
+                return answer
+        return None
+
+    result = await standin.await_for(found, timeout=within)
+    assert result is not None
+    return result

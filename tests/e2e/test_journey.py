@@ -188,6 +188,7 @@ async def test_full_journey(world: World, caplog: pytest.LogCaptureFixture) -> N
     person.send_voice()
     person.send_video_note()
     person.send_location(35.0, 139.0)
+
     async def all_stored() -> bool:
         return await world.count(Inbound) == 7
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:53:14.042110
+Create Date: 2026-11-26 16:08:18.983425
 """
 
 from __future__ import annotations
@@ -273,6 +273,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_escalation_status_alert", ["status", "next_alert_at"], unique=False
         )
+        batch_op.create_index(
+            "uq_escalation_one_open",
+            ["person_id"],
+            unique=True,
+            postgresql_where=sa.text("status IN ('open', 'claimed')"),
+            sqlite_where=sa.text("status IN ('open', 'claimed')"),
+        )
 
     op.create_table(
         "alert_message",
@@ -465,6 +472,11 @@ def downgrade() -> None:
 
     op.drop_table("alert_message")
     with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_escalation_one_open",
+            postgresql_where=sa.text("status IN ('open', 'claimed')"),
+            sqlite_where=sa.text("status IN ('open', 'claimed')"),
+        )
         batch_op.drop_index("ix_escalation_status_alert")
         batch_op.drop_index("ix_escalation_person_status")
 
