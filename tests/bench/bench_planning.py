@@ -1,0 +1,251 @@
+"""Benchmark (issue 5): planning N enrolled people who all come due at once.
+
+Run ``python -m tests.bench.bench_planning [--people 100000] [--backend sqlite|postgresql]``.
+
+Seeds ``--people`` active people whose check-in (slot 10:00 JST, Tuesday, schedule 「火金 10:00」)
+is due at a clock set to 10:05 JST, plus ``--repliers`` people who are *not* due; seeding runs
+in a child process. Then, in this process, ``Services.sweep()`` plans everyone into
+``checkin`` + ``outbox`` while two other tasks run on the same event loop:
+
+* a ticker sleeping 1 ms that records its lateness (the event loop's stalls) and samples
+  RssAnon every 5 ms;
+* replies handled the way the bot handles a text message — ``services.record_message`` then
+  ``services.queue.assess_reply`` — one every ``--reply-every`` seconds from the not-due
+  people; each call's latency is recorded.
+
+Memory: RssAnon is read right after the imports ("bare imports"), again after a warm-up
+(engine connected, the distress tokenizer loaded by one reply, an empty sweep) and sampled
+during planning. The figure for the target is the peak during planning minus the bare
+imports; the peak minus the warm-up shows what planning itself adds.
+
+Targets: stall < 50 ms, reply p99 < 100 ms, RssAnon peak < 30 MB over bare imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.services import Services
+from storage.db import Database
+from storage.models import Checkin, Outbox
+from tests.bench.common import (
+    BASE_USER_ID,
+    SLOT_1000_JST,
+    TUESDAY_1005_JST,
+    LoopProbe,
+    RunningClock,
+    add_backend_arguments,
+    bench_database,
+    ms,
+    percentile,
+    rss_anon_mb,
+    seed_people,
+    settle_memory,
+)
+from tests.fakes import TEST_TOKEN
+
+# After every import this process needs, before any database or work.
+BARE_RSS_ANON_MB = rss_anon_mb()
+
+REPLY_TEXTS = (
+    "おはようございます。今日は少し疲れています",
+    "元気です!昨日は散歩に行きました",
+    "あまり眠れなかった",
+    "ご飯はちゃんと食べてます",
+    "今日は雨なので家にいます",
+    "ありがとう、大丈夫です",
+    "病院の予約を忘れてしまった",
+    "友達と電話しました",
+)
+
+
+async def _replies(
+    services: Services,
+    repliers: list[int],
+    every: float,
+    latencies: list[float],
+    update_ids: itertools.count[int],
+    failures: list[tuple[float, str]],
+) -> None:
+    texts = itertools.cycle(REPLY_TEXTS)
+    people = itertools.cycle(repliers)
+    next_at = time.perf_counter()
+    while True:
+        user_id = next(people)
+        update_id = next(update_ids)
+        start = time.perf_counter()
+        try:
+            await services.record_message(
+                update_id=update_id,
+                telegram_user_id=user_id,
+                chat_id=user_id,
+                message_id=update_id,
+                kind="text",
+                text=next(texts),
+            )
+            await services.queue.assess_reply(update_id)
+        except Exception as error:  # e.g. SQLite "database is locked": count it, go on
+            failures.append((time.perf_counter() - start, f"{type(error).__name__}: {error}"))
+            latencies.append(time.perf_counter() - start)
+        else:
+            latencies.append(time.perf_counter() - start)
+        next_at += every
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+async def run_once(args: argparse.Namespace, url: str) -> dict[str, float]:
+    clock = RunningClock(TUESDAY_1005_JST)
+    settings = Settings(telegram_token=TEST_TOKEN, database_url=url)
+    db = Database.from_url(url)
+    services = Services(db, clock, settings)
+    repliers = [BASE_USER_ID + args.people + i for i in range(args.repliers)]
+    update_ids = itertools.count(1)
+    try:
+        # Warm-up: connections open, tokenizer loaded, statements compiled and cached.
+        warm: list[float] = []
+        for user_id in repliers[:3]:
+            update_id = next(update_ids)
+            start = time.perf_counter()
+            await services.record_message(
+                update_id=update_id,
+                telegram_user_id=user_id,
+                chat_id=user_id,
+                message_id=update_id,
+                kind="text",
+                text=REPLY_TEXTS[0],
+            )
+            await services.queue.assess_reply(update_id)
+            warm.append(time.perf_counter() - start)
+        settle_memory()
+        warm_rss = rss_anon_mb()
+
+        # The machine's own noise: the same ticker on an otherwise idle loop (other jobs on
+        # the host, GC), to read the stall under planning against.
+        baseline = LoopProbe()
+        baseline.start()
+        await asyncio.sleep(args.baseline_seconds)
+        await baseline.stop()
+
+        probe = LoopProbe()
+        probe.start()
+        latencies: list[float] = []
+        failures: list[tuple[float, str]] = []
+        replier = None
+        if args.repliers and args.reply_every > 0:
+            replier = asyncio.create_task(
+                _replies(services, repliers, args.reply_every, latencies, update_ids, failures)
+            )
+        start = time.perf_counter()
+        queued = await services.sweep()
+        elapsed = time.perf_counter() - start
+        if replier is not None:
+            replier.cancel()
+            try:
+                await replier
+            except asyncio.CancelledError:
+                pass
+        await probe.stop()
+
+        async with db.transaction() as session:
+            checkins = await session.scalar(select(func.count()).select_from(Checkin))
+            outbox = await session.scalar(
+                select(func.count()).select_from(Outbox).where(Outbox.kind == "checkin")
+            )
+    finally:
+        await db.dispose()
+
+    figures = {
+        "planned": float(queued),
+        "seconds": elapsed,
+        "rows_per_s": queued / elapsed if elapsed else 0.0,
+        "max_stall": probe.max_stall,
+        "idle_loop_max_stall": baseline.max_stall,
+        "stall_p99": percentile(probe.lateness, 99),
+        "stalls_over_50ms": float(probe.stalls_over_50ms),
+        "replies": float(len(latencies)),
+        "reply_p50": percentile(latencies, 50),
+        "reply_p99": percentile(latencies, 99),
+        "reply_max": max(latencies, default=float("nan")),
+        "reply_failures": float(len(failures)),
+        "warm_rss": warm_rss,
+        "peak_rss": probe.peak_rss_anon_mb,
+    }
+    print(
+        f"  planned {queued} (checkin rows {checkins}, outbox checkins {outbox}) "
+        f"in {elapsed:.2f} s = {figures['rows_per_s']:.0f} people/s\n"
+        f"  event loop: longest stall {ms(probe.max_stall)}, p99 lateness "
+        f"{ms(figures['stall_p99'])}, stalls > 50 ms: {probe.stalls_over_50ms} "
+        f"(same ticker on an idle loop for {args.baseline_seconds:g} s before: longest "
+        f"{ms(baseline.max_stall)}, > 50 ms: {baseline.stalls_over_50ms})\n"
+        f"  replies meanwhile: {len(latencies)}, latency p50 {ms(figures['reply_p50'])}, "
+        f"p99 {ms(figures['reply_p99'])}, max {ms(figures['reply_max'])} "
+        f"(warm-up {', '.join(ms(w) for w in warm)})\n"
+        f"  replies failed: {len(failures)}"
+        + "".join(f"\n    after {ms(t)}: {why.splitlines()[0][:120]}" for t, why in failures[:5])
+        + "\n"
+        f"  RssAnon: bare imports {BARE_RSS_ANON_MB:.1f} MB, after warm-up {warm_rss:.1f} MB, "
+        f"peak during planning {probe.peak_rss_anon_mb:.1f} MB → "
+        f"+{probe.peak_rss_anon_mb - BARE_RSS_ANON_MB:.1f} MB over bare imports, "
+        f"+{probe.peak_rss_anon_mb - warm_rss:.1f} MB over warm-up"
+    )
+    return figures
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    results: list[dict[str, float]] = []
+    for run in range(1, args.runs + 1):
+        with bench_database(args.backend, args.pg_url) as url:
+            start = time.perf_counter()
+            seed_people(url, args.people, next_at=SLOT_1000_JST)
+            seed_people(
+                url,
+                args.repliers,
+                next_at=SLOT_1000_JST + timedelta(days=3),
+                first=args.people,
+            )
+            print(
+                f"run {run}/{args.runs} [{args.backend}]: seeded {args.people} due + "
+                f"{args.repliers} not-due people in {time.perf_counter() - start:.1f} s "
+                "(child process)"
+            )
+            results.append(await run_once(args, url))
+    if len(results) > 1:
+        print(f"median of {len(results)} runs [{args.backend}]:")
+        for key in results[0]:
+            print(f"  {key}: {statistics.median(r[key] for r in results):.4g}")
+    best = {key: statistics.median(r[key] for r in results) for key in results[0]}
+    print(
+        "targets: stall < 50 ms: "
+        + ("met" if best["max_stall"] < 0.050 else "MISSED")
+        + "; reply p99 < 100 ms: "
+        + ("met" if best["reply_p99"] < 0.100 else "MISSED")
+        + "; RssAnon < +30 MB over bare imports: "
+        + ("met" if best["peak_rss"] - BARE_RSS_ANON_MB < 30 else "MISSED")
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.bench_planning", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--repliers", type=int, default=200, help="not-due people who reply")
+    parser.add_argument("--reply-every", type=float, default=0.020, help="seconds; 0 = none")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=3.0, help="idle-loop stall probe first"
+    )
+    add_backend_arguments(parser)
+    asyncio.run(main_async(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
