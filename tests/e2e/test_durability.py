@@ -13,10 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.clock import SystemClock
@@ -27,12 +25,6 @@ from tests.standin import BotApiStandin
 
 PERSON_ID = 8101
 BURST = 200
-
-
-@pytest.fixture
-def standin() -> Iterator[BotApiStandin]:
-    with BotApiStandin(token=TEST_TOKEN) as server:
-        yield server
 
 
 def _bot_process(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -8,67 +8,27 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import texts
-from bot.app import BansouRunner
 from bot.config import Settings
 from bot.logsetup import configure_logging
-from storage.db import Database
 from storage.models import Checkin, ConsentRecord, Inbound, Outbox, Person, UpdateJournal
-from tests.e2e.harness import code_from_link, eventually, next_message, running_bot
-from tests.fakes import TEST_TOKEN, FakeClock, make_settings
-from tests.standin import BotApiStandin, FakeUser
-
-COORDINATOR_ID = 5001
-PERSON_ID = 6001
-
-
-@pytest.fixture
-def standin() -> Iterator[BotApiStandin]:
-    with BotApiStandin(token=TEST_TOKEN) as server:
-        yield server
-
-
-@dataclass
-class World:
-    standin: BotApiStandin
-    settings: Settings
-    clock: FakeClock
-    runner: BansouRunner
-    db: Database
-
-    async def count(self, model: Any, *where: Any) -> int:
-        async with self.db.transaction() as session:
-            return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
-
-    async def person(self, telegram_user_id: int) -> Person:
-        async with self.db.transaction() as session:
-            found = await session.scalar(
-                select(Person).where(Person.telegram_user_id == telegram_user_id)
-            )
-            assert found is not None
-            return found
-
-    async def sweep_and_send(self) -> None:
-        """Run the sweep now and let the sender drain (the jobs also run on their own)."""
-        await self.runner.state.services.sweep()
-        assert self.runner.state.sender is not None
-        self.runner.state.sender.wake()
-
-
-@pytest.fixture
-async def world(standin: BotApiStandin, sqlite_url: str) -> AsyncIterator[World]:
-    settings = make_settings(database_url=sqlite_url, telegram_base_url=standin.base_url)
-    clock = FakeClock()
-    async with running_bot(settings, clock) as runner:
-        yield World(standin, settings, clock, runner, runner.state.db)
+from tests.e2e.harness import (
+    COORDINATOR_ID,
+    PERSON_ID,
+    World,
+    enrol_coordinator,
+    enrol_person,
+    eventually,
+    invite_person,
+    next_message,
+)
+from tests.fakes import TEST_TOKEN
 
 
 def cli_invite(settings: Settings, role: str, name: str) -> str:
@@ -91,45 +51,14 @@ def cli_invite(settings: Settings, role: str, name: str) -> str:
     return done.stdout.strip()
 
 
-async def enrol_coordinator(world: World) -> FakeUser:
-    link = await asyncio.to_thread(cli_invite, world.settings, "coordinator", "山田")
-    assert link.startswith(f"https://t.me/{world.standin.bot_username}?start=")
-    coordinator = world.standin.user(COORDINATOR_ID, "山田")
-    coordinator.start(code_from_link(link))
-    welcome = await next_message(world.standin, COORDINATOR_ID, 0)
-    assert "コーディネーター" in (welcome.text or "")
-    return coordinator
-
-
-async def invite_person(world: World, coordinator: FakeUser, name: str = "田中さん") -> str:
-    before = len(world.standin.sent_messages(COORDINATOR_ID))
-    coordinator.send_text(f"/invite {name}")
-    reply = await next_message(world.standin, COORDINATOR_ID, before)
-    assert name in (reply.text or "")
-    code = code_from_link(reply.text or "")
-    assert 16 <= len(code) <= 64
-    return code
-
-
-async def enrol_person(world: World, user_id: int = PERSON_ID) -> FakeUser:
-    coordinator = world.standin.user(COORDINATOR_ID, "山田")
-    code = await invite_person(world, coordinator)
-    person = world.standin.user(user_id, "たなか")
-    person.start(code)
-    ask = await next_message(world.standin, user_id, 0)
-    assert ask.button_labels == [texts.CONSENT_YES, texts.CONSENT_NO]
-    person.press_button(ask.message_id, texts.CONSENT_YES)
-    await next_message(world.standin, user_id, 1)
-    return person
-
-
 async def test_full_journey(world: World, caplog: pytest.LogCaptureFixture) -> None:
     configure_logging("DEBUG", secrets=[TEST_TOKEN])
     caplog.set_level(logging.DEBUG)
     standin, clock = world.standin, world.clock
 
-    # 2. The first coordinator, bootstrapped from the CLI.
-    coordinator = await enrol_coordinator(world)
+    # 2. The first coordinator, bootstrapped from the CLI (a real process).
+    link = await asyncio.to_thread(cli_invite, world.settings, "coordinator", "山田")
+    coordinator = await enrol_coordinator(world, link)
     staff_menu = await standin.await_for(
         lambda: standin.my_commands({"type": "chat", "chat_id": COORDINATOR_ID})
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,15 +27,18 @@ from storage.models import (
     Team,
 )
 from tests.e2e.harness import (
+    COORDINATOR_ID,
+    PERSON_ID,
+    World,
     answer_for,
     code_from_link,
+    enrol_person,
     eventually,
     next_message,
     running_bot,
     say,
 )
-from tests.e2e.test_journey import COORDINATOR_ID, PERSON_ID, World, enrol_person
-from tests.fakes import TEST_TOKEN, FakeClock, make_settings
+from tests.fakes import FakeClock, make_settings
 from tests.standin import BotApiStandin, FakeGroup, FakeUser, SentMessage
 
 SATO_ID = 5002  # supporter, on duty
@@ -45,12 +48,6 @@ GROUP_ID = -1009876500001
 URGENT = "もう死にたい"
 HIGH = "家賃が払えなくて追い出されそう"
 WATCH = "ちょっと寂しい"
-
-
-@pytest.fixture
-def standin() -> Iterator[BotApiStandin]:
-    with BotApiStandin(token=TEST_TOKEN) as server:
-        yield server
 
 
 @dataclass

@@ -3,6 +3,7 @@ and any sign of life tells the team. Paused people are never silent."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -11,30 +12,22 @@ from sqlalchemy import select
 
 from bot import texts
 from storage.models import Escalation
-from tests.e2e.harness import running_bot
-from tests.e2e.test_journey import (  # noqa: F401 - the stand-in fixture
+from tests.e2e.harness import (
     COORDINATOR_ID,
     PERSON_ID,
     World,
     enrol_coordinator,
     enrol_person,
-    standin,
+    world_for,
 )
-from tests.fakes import FakeClock, make_settings
 from tests.standin import BotApiStandin
 
 
 @pytest.fixture
 async def world(standin: BotApiStandin, sqlite_url: str) -> AsyncIterator[World]:
     """The bot, with the silence watch left to the test (no background judging)."""
-    settings = make_settings(
-        database_url=sqlite_url,
-        telegram_base_url=standin.base_url,
-        silence_sweep_seconds=3600.0,
-    )
-    clock = FakeClock()
-    async with running_bot(settings, clock) as runner:
-        yield World(standin, settings, clock, runner, runner.state.db)
+    async with world_for(standin, sqlite_url, silence_sweep_seconds=3600.0) as running:
+        yield running
 
 
 async def _cases(world: World) -> list[Escalation]:
@@ -47,10 +40,12 @@ async def _next_checkin_sent(world: World) -> None:
     person = await world.person(PERSON_ID)
     assert person.next_checkin_at is not None
     world.clock.set(person.next_checkin_at + timedelta(minutes=1))
+    before = len(world.standin.sent_messages(PERSON_ID))
     await world.runner.state.services.sweep()
     sender = world.runner.state.sender
     assert sender is not None
-    await sender.drain_once()
+    sender.wake()
+    await world.standin.await_sent(PERSON_ID, before + 1)
 
 
 async def _judge(world: World, hours_later: float) -> tuple[int, int]:
@@ -68,7 +63,10 @@ async def test_silence_follow_up_then_p3_then_p2_then_contact(world: World) -> N
     assert await _judge(world, 23) == (1, 0)  # the next morning, outside quiet hours
     sender = world.runner.state.sender
     assert sender is not None
-    await sender.drain_once()
+    sender.wake()
+    await standin.await_for(
+        lambda: standin.sent_messages(PERSON_ID)[-1].text in texts.SILENCE_FOLLOW_UPS
+    )
     follow_up = standin.sent_messages(PERSON_ID)[-1]
     assert follow_up.text in texts.SILENCE_FOLLOW_UPS
     assert "返事はいりません" in (follow_up.text or "") or "気にしないで" in (follow_up.text or "")
@@ -82,7 +80,10 @@ async def test_silence_follow_up_then_p3_then_p2_then_contact(world: World) -> N
     assert escalated == 1
     [case] = await _cases(world)
     assert (case.reason, case.priority, case.status) == ("silence", 3, "open")
-    await sender.drain_once()
+    sender.wake()
+    await standin.await_for(
+        lambda: "連絡がない" in (standin.sent_messages(COORDINATOR_ID)[-1].text or "")
+    )
     alert = standin.sent_messages(COORDINATOR_ID)[-1]
     assert "連絡がない" in (alert.text or "") and "P3" in (alert.text or "")
     assert alert.button_labels == [texts.ALERT_CLAIM, texts.ALERT_RESOLVE, texts.ALERT_NOTE]
@@ -90,7 +91,8 @@ async def test_silence_follow_up_then_p3_then_p2_then_contact(world: World) -> N
     # Judged again without change: no duplicate item, no second alert.
     before = len(standin.sent_messages(COORDINATOR_ID))
     assert await _judge(world, 2) == (0, 0)
-    await sender.drain_once()
+    sender.wake()
+    await asyncio.sleep(0.1)  # room for a (wrong) second alert to appear
     assert len(standin.sent_messages(COORDINATOR_ID)) == before
 
     # Silence goes on past twice the threshold: the same item rises to P2.
@@ -99,8 +101,8 @@ async def test_silence_follow_up_then_p3_then_p2_then_contact(world: World) -> N
     assert escalated == 1
     [case] = await _cases(world)
     assert case.priority == 2
-    await sender.drain_once()
-    assert "P2" in (standin.sent_messages(COORDINATOR_ID)[-1].text or "")
+    sender.wake()
+    await standin.await_for(lambda: "P2" in (standin.sent_messages(COORDINATOR_ID)[-1].text or ""))
 
     # Any sign of life (a sticker) ends the silence and the team hears of it.
     person.send_sticker("🙂")
