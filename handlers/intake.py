@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # A failing update is retried this many times (a database hiccup), then set aside so one
 # poisonous update cannot stop everything behind it.
 MAX_PROCESS_ATTEMPTS = 3
+# At stop, the update being handled gets this long to finish.
+STOP_GRACE_SECONDS = 10.0
 
 
 class DurableIntake:
@@ -75,8 +77,15 @@ class DurableIntake:
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        for task in self._tasks:
+        process, *others = self._tasks or [None]
+        for task in others:
             task.cancel()
+        if process is not None:
+            # Let the update in hand finish and be marked (a cancel between its handler and
+            # the mark would handle it again at the next start); a stuck one is cancelled.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process), timeout=STOP_GRACE_SECONDS)
+            process.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
