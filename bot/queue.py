@@ -870,6 +870,19 @@ class Queue:
                 f"最後の連絡：{texts.ago(last) if last is not None else '記録なし'}／"
                 f"チェックイン {person.checkins_sent}回・返事 {person.checkins_answered}回"
             )
+            team = await repo.team_by_id(session, person.team_id)
+            if person.schedule_spec:
+                spec, source = person.schedule_spec, person.schedule_source or "coordinator"
+            elif team is not None and team.default_schedule:
+                spec, source = team.default_schedule, "team"
+            else:
+                spec, source = self.settings.default_schedule, "default"
+            tight = person.tight_until if person.tight_until and person.tight_until > now else None
+            lines.append(
+                texts.rhythm_line(
+                    spec, source, texts.local_date(tight.astimezone(tz)) if tight else None
+                )
+            )
             checkins = await repo.person_checkins(session, person.id, 5)
             if checkins:
                 lines.append("チェックイン：")

@@ -546,6 +546,14 @@ SCHEDULE_SOURCES = {
 }
 
 
+def rhythm_line(spec: str, source: str, tight_until: str | None) -> str:
+    """The schedule and its phase, for /person."""
+    line = f"予定：{spec}（{SCHEDULE_SOURCES.get(source, source)}）"
+    if tight_until:
+        line += f"／いまは見守りを少し増やしています（{tight_until}まで毎日）"
+    return line
+
+
 def schedule_view(
     name: str,
     spec: str,

@@ -5,10 +5,7 @@ SLA rounds, the team's views, and every staff action re-checked against the data
 from __future__ import annotations
 
 import asyncio
-import itertools
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,94 +14,23 @@ from bot import texts
 from bot.domain import escalation as ladder
 from bot.services import Services
 from storage import repo
-from storage.models import Audit, Connection, Escalation, EscalationSignal, Note, Outbox, Person
+from storage.models import Audit, Connection, EscalationSignal, Note, Outbox, Person
+from tests.bot.staffing import (
+    ALERT_CHAT,
+    COORD,
+    HIGH,
+    ORDINARY,
+    OTHER_SUPPORTER,
+    PERSON,
+    SUPPORTER,
+    URGENT,
+    WATCH,
+    Team,
+    add_person,
+    add_staff,
+    next_update_id,
+)
 from tests.fakes import FakeClock
-
-ALERT_CHAT = -1001234500001
-COORD = 5101
-SUPPORTER = 5102
-OTHER_SUPPORTER = 5103
-PERSON = 6101
-URGENT = "もう死にたい"
-HIGH = "家賃が払えなくて追い出されそう"
-WATCH = "ちょっと寂しい"
-ORDINARY = "きょうは散歩しました"
-
-_update_ids = itertools.count(900_000)
-
-
-@dataclass
-class Team:
-    services: Services
-    clock: FakeClock
-
-    @property
-    def queue(self) -> Any:
-        return self.services.queue
-
-    async def reply(self, user_id: int, text: str) -> str | None:
-        update_id = next(_update_ids)
-        stored = await self.services.record_message(
-            update_id=update_id,
-            telegram_user_id=user_id,
-            chat_id=user_id,
-            message_id=update_id,
-            kind="text",
-            text=text,
-        )
-        assert stored.kind == "stored"
-        return await self.queue.assess_reply(update_id)
-
-    async def rows(self, model: Any, *where: Any, order: Any = None) -> list[Any]:
-        async with self.services.db.transaction() as session:
-            statement = select(model).where(*where).order_by(order or model.id)
-            return list((await session.scalars(statement)).all())
-
-    async def cases(self) -> list[Escalation]:
-        return await self.rows(Escalation)
-
-    async def alerts(self, chat_id: int | None = None) -> list[Outbox]:
-        where = [Outbox.kind == "alert"]
-        if chat_id is not None:
-            where.append(Outbox.chat_id == chat_id)
-        return await self.rows(Outbox, *where)
-
-    async def to_person(self, user_id: int = PERSON) -> list[Outbox]:
-        return await self.rows(Outbox, Outbox.chat_id == user_id)
-
-    async def audit(self, action: str) -> list[Audit]:
-        return await self.rows(Audit, Audit.action == action)
-
-    async def person_id(self, user_id: int = PERSON) -> int:
-        async with self.services.db.transaction() as session:
-            person = await repo.person_by_user(session, user_id)
-            assert person is not None
-            return person.id
-
-
-async def add_staff(services: Services, role: str, name: str, user_id: int) -> None:
-    code = await services.create_invite(role, name)
-    result = await services.open_invite(code, user_id, user_id)
-    assert result.kind == "staff_registered"
-
-
-async def add_person(services: Services, name: str, user_id: int) -> None:
-    code = await services.create_invite("person", name)
-    assert (await services.open_invite(code, user_id, user_id)).kind == "consent_needed"
-    assert (await services.decide_consent(user_id, granted=True)).kind == "granted"
-
-
-@pytest.fixture
-async def team(services: Services, clock: FakeClock) -> Team:
-    """A coordinator (山田), two supporters (佐藤 on duty, 鈴木), a team chat, one person."""
-    await add_staff(services, "coordinator", "山田", COORD)
-    await add_staff(services, "supporter", "佐藤", SUPPORTER)
-    await add_staff(services, "supporter", "鈴木", OTHER_SUPPORTER)
-    assert await services.queue.set_alert_chat(COORD, ALERT_CHAT) is not None
-    assert await services.queue.set_duty(SUPPORTER) is True
-    await add_person(services, "田中さん", PERSON)
-    return Team(services, clock)
-
 
 # --- replies → escalations -----------------------------------------------------------------
 
@@ -128,7 +54,7 @@ async def test_urgent_reply_opens_p1_alerts_team_chat_and_on_duty_and_sends_cris
 
 
 async def test_a_redelivered_reply_is_assessed_once(team: Team) -> None:
-    update_id = next(_update_ids)
+    update_id = next_update_id()
     for _ in range(2):
         await team.services.record_message(
             update_id=update_id,
@@ -590,7 +516,7 @@ async def test_concurrent_replies_from_one_person_still_make_one_item(
 ) -> None:
     update_ids = []
     for text in (URGENT, HIGH, "話したい", URGENT):
-        update_id = next(_update_ids)
+        update_id = next_update_id()
         await team.services.record_message(
             update_id=update_id,
             telegram_user_id=PERSON,
