@@ -13,7 +13,10 @@ team should still see it. Only a negation removes a match, and it stays in the e
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate, chain
+from operator import attrgetter
 from typing import Any
 
 from .levels import CATEGORIES, Level
@@ -114,9 +117,11 @@ class _Tok:
     """
 
     __slots__ = (
+        "all_markers",
         "candidates",
         "cform",
         "clause_after",
+        "clause_break",
         "compound",
         "conditional",
         "conjunction",
@@ -124,6 +129,7 @@ class _Tok:
         "dialect_enabler",
         "gap",
         "joke",
+        "keys",
         "lemma",
         "length",
         "mark",
@@ -150,6 +156,7 @@ class _Tok:
     pos2: str
     cform: str
     length: int
+    keys: tuple[str, str]  # (lemma, surface): what word lists are matched against
     candidates: tuple[Rule, ...] | None  # rules that may start/anchor here
     compound: tuple[tuple[tuple[str, ...], str], ...] | None  # compounds starting here
     trigger: bool  # candidates or compound: the message needs the full analysis
@@ -159,6 +166,7 @@ class _Tok:
     mark: bool  # punctuation/symbol: ends a clause
     sentence_mark: bool  # punctuation other than 読点: ends a sentence
     clause_after: bool  # a clause-ending conjunctive particle (けど, のに)
+    clause_break: bool  # mark or clause_after: the next token starts a clause
     conjunction: bool  # a conjunction: starts a clause
     gap: bool  # may sit between pattern words (unless it is a negation)
     transparent: bool  # negation and past reach across it
@@ -169,6 +177,7 @@ class _Tok:
     joke: bool
     markers: int  # _MEDIA | _STILL | ... for the word lists the morpheme is in
     pair_first: int  # bits of the lists with a two-word marker ("前+は") starting here
+    all_markers: int  # markers | pair_first
     subject_particle: bool  # が/は/も as a particle
     other_person: bool  # 友達, 母, ...
     predicate_stop: bool  # a verb/adjective (not a helper verb): the subject search stops
@@ -182,6 +191,7 @@ class _Tok:
         index = lexicon.index
         self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
         self.length = len(surface)
+        self.keys = (lemma, surface)
 
         def has_key(keys: frozenset[str]) -> bool:
             return lemma in keys or surface in keys
@@ -191,6 +201,16 @@ class _Tok:
             more = index.get(surface)
             if more:
                 candidates = candidates + more if candidates else more
+        if candidates:
+            # A word rule whose first element asks for a conjugation form can only start
+            # here if this morpheme has it: decided once per morpheme, not per message.
+            # (Order and repeats are kept: evidence order depends on them.)
+            candidates = tuple(
+                rule
+                for rule in candidates
+                if not (rule.words and rule.words[0].cforms)
+                or _element_matches(rule.words[0], self)
+            )
         self.candidates = candidates or None
         # Merged compounds are never merged again.
         self.compound = None if merged else (lexicon.compounds.get(surface) or None)
@@ -201,6 +221,7 @@ class _Tok:
         self.mark = pos1 == "補助記号"
         self.sentence_mark = self.mark and pos2 != "読点"
         self.clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
+        self.clause_break = self.mark or self.clause_after
         self.conjunction = pos1 == "接続詞"
         helper_verb = pos1 == "動詞" and lemma in grammar.gap_verbs
         self.gap = pos1 in _GAP_POS or helper_verb
@@ -218,6 +239,7 @@ class _Tok:
                 pair_first |= bit
         self.markers = markers
         self.pair_first = pair_first
+        self.all_markers = markers | pair_first
         self.subject_particle = surface in grammar.subject_particles and pos1 == "助詞"
         self.other_person = has_key(grammar.other_people)
         self.predicate_stop = pos1 in _PREDICATE_POS and lemma not in grammar.gap_verbs
@@ -255,36 +277,43 @@ class _Message:
         clause_id = sentence_id = 0
         markers = 0  # every marker bit (single or pair start) present in the message
         jokes = False
-        previous: _Tok | None = None
         if starts is None or ends is None:
-            starts, ends = [], []
-            position = 0
-            for token in tokens:
-                starts.append(position)
-                position += token.length
-                ends.append(position)
+            ends = list(accumulate(map(_get_length, tokens)))
+            starts = [0, *ends[:-1]] if ends else []
             gaps = False
         else:
             gaps = True
         self.starts = starts
         self.ends = ends
-        for i, token in enumerate(tokens):
+        if n:
+            # The first token by itself, then each token with its predecessor.
+            previous = tokens[0]
+            negation[0] = previous.negation
+            markers = previous.all_markers
+            jokes = previous.joke
+        for i in range(1, n):
+            token = tokens[i]
             if token.negation:
                 negation[i] = True
-            elif token.dialect and previous is not None:
+            elif token.dialect:
                 # 博多: 寂しくなか, 大丈夫じゃなか
                 negation[i] = previous.dialect_enabler
-            if previous is not None:
-                gap = gaps and starts[i] > ends[i - 1]
-                if gap or previous.mark or previous.clause_after or token.conjunction:
+            if gaps and starts[i] > ends[i - 1]:
+                clause_id += 1
+                clause_start.append(i)
+                sentence_id += 1
+            else:
+                if previous.clause_break or token.conjunction:
                     clause_id += 1
                     clause_start.append(i)
-                if gap or previous.sentence_mark:
+                if previous.sentence_mark:
                     sentence_id += 1
             clause[i] = clause_id
             sentence[i] = sentence_id
-            markers |= token.markers | token.pair_first
-            jokes = jokes or token.joke
+            if token.all_markers:
+                markers |= token.all_markers
+            if token.joke:
+                jokes = True
             previous = token
         self.clause_start = clause_start
         self.clause_end = [*clause_start[1:], n]
@@ -312,6 +341,18 @@ def _any_element(elements: tuple[Element, ...], token: _Tok) -> bool:
 
 def _has_key(token: _Tok, keys: frozenset[str]) -> bool:
     return token.lemma in keys or token.surface in keys
+
+
+_get_keys = attrgetter("keys")
+_get_trigger = attrgetter("trigger")
+_get_length = attrgetter("length")
+_get_compound = attrgetter("compound")
+
+
+def _words(tokens: list[_Tok]) -> Iterator[str]:
+    """Lemmas and surfaces of ``tokens``: ``keys.isdisjoint(_words(...))`` is
+    ``not any(_has_key(token, keys) ...)``, looped over in C."""
+    return chain.from_iterable(map(_get_keys, tokens))
 
 
 def _char_class(chars: set[str]) -> re.Pattern[str]:
@@ -349,6 +390,7 @@ class Assessor:
             char: sum(1 << self._regex_order[id(rule)] for rule in rules)
             for char, rules in self._regex_by_char.items()
         }
+        self._always_mask = sum(1 << self._regex_order[id(rule)] for rule in self._always_regex)
         self._regex_sets: dict[int, tuple[Rule, ...]] = {0: tuple(self._always_regex)}
         # Context word lists, as bits of _Tok.markers; two-word markers ("前+は") by their
         # first word.
@@ -387,17 +429,15 @@ class Assessor:
         normalized = self.lexicon.normalizer(text)
         text = normalized.text
         lines = mecab_lines(normalized.tokenizer_text)
-        get = self._toks.get
-        tokens = [get(line) or self._tok(line) for line in lines]
-        trigger = False
-        for token in tokens:
-            if token.trigger:
-                trigger = True
-                break
+        tokens = list(map(self._toks.get, lines))
+        if None in tokens:  # morphemes seen for the first time
+            tokens = [token or self._tok(line) for token, line in zip(tokens, lines, strict=True)]
+        trigger = any(map(_get_trigger, tokens))
+        # search() finds a match exactly when finditer() would; most rules find none.
         regex_matches = [
-            (rule, matches)
+            (rule, list(rule.regex.finditer(text)))  # type: ignore[union-attr]
             for rule in self._regex_rules(text)
-            if (matches := list(rule.regex.finditer(text)))  # type: ignore[union-attr]
+            if rule.regex.search(text)  # type: ignore[union-attr]
         ]
         if not trigger and not regex_matches:
             return _NOTHING  # the common case: nothing in the reply can start a rule
@@ -413,9 +453,8 @@ class Assessor:
                 for rule in candidates:
                     words = rule.words
                     if words:
-                        # The index put the rule here: token i holds one of words[0]'s keys.
-                        if words[0].cforms and not _element_matches(words[0], token):
-                            continue
+                        # The index put the rule here: token i holds one of words[0]'s keys,
+                        # in a conjugation form words[0] allows (see _Tok.candidates).
                         if len(words) == 1:
                             self._judge(message, rule, i, i, evidence, seen)
                             continue
@@ -474,28 +513,20 @@ class Assessor:
         mask = 0
         if self._regex_gate is not None:
             bits = self._regex_bits
-            for char in self._regex_gate.findall(text):
+            for char in set(self._regex_gate.findall(text)):
                 mask |= bits[char]
         rules = self._regex_sets.get(mask)
         if rules is None:
-            order = self._regex_order
-            always = {id(rule) for rule in self._always_regex}
-            rules = tuple(
-                rule
-                for rule in self.lexicon.regex_rules
-                if id(rule) in always or mask >> order[id(rule)] & 1
-            )
+            # The always-run rules' bits plus the gated ones, read in lexicon order.
+            mask |= self._always_mask
+            regex_rules = self.lexicon.regex_rules
+            rules = tuple(regex_rules[k] for k in range(mask.bit_length()) if mask >> k & 1)
             if len(self._regex_sets) < 10_000:
-                self._regex_sets[mask] = rules
+                self._regex_sets[mask & ~self._always_mask] = rules
         return rules
 
     def _message(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> _Message:
-        compounds = False
-        if self.lexicon.compounds:
-            for token in tokens:
-                if token.compound is not None:
-                    compounds = True
-                    break
+        compounds = bool(self.lexicon.compounds) and any(map(_get_compound, tokens))
         if " " not in tokenizer_text:
             # MeCab drops spaces; without any, tokens are contiguous and offsets cumulative.
             if compounds:
@@ -689,10 +720,7 @@ class Assessor:
                 and last + 1 < message.n
                 and _any_element(rule.unless_next, tokens[last + 1])
             )
-            or (
-                rule.unless_clause
-                and any(_has_key(tokens[j], rule.unless_clause) for j in range(begin, end))
-            )
+            or (rule.unless_clause and not rule.unless_clause.isdisjoint(_words(tokens[begin:end])))
         ):
             notes.append("idiom")
             return Level.NONE
@@ -703,7 +731,7 @@ class Assessor:
         level = _RANK[rule.level]
         if rule.boost and rule.boost_level is not None:
             # Boosters count anywhere in the message: 三日。寝てない / さようなら。みんな…
-            if any(_has_key(token, rule.boost) for token in tokens):
+            if not rule.boost.isdisjoint(_words(tokens)):
                 boost = _RANK[rule.boost_level]
                 if boost > level:
                     level = boost
@@ -715,9 +743,7 @@ class Assessor:
         sentence_range = (
             self._sentence_range(message, first) if present & (_MEDIA | _DISTANT_PAST) else None
         )
-        if rule.soften_clause and any(
-            _has_key(tokens[j], rule.soften_clause) for j in range(begin, end)
-        ):
+        if rule.soften_clause and not rule.soften_clause.isdisjoint(_words(tokens[begin:end])):
             level = min(level, 1)
             notes.append("hyperbole")
         if message.jokes:

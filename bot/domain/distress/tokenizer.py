@@ -2,8 +2,10 @@
 
 One MeCab ``Tagger`` is created lazily per process. Building fugashi's per-token feature
 objects is the expensive part of tokenising short replies, so we ask MeCab for its plain
-text output and parse each token line once: parsed tokens are cached by the raw line
-(surface + feature string), which repeats heavily across real replies.
+text output and parse each token line once: parsed tokens are cached by the raw line,
+which repeats heavily across real replies. The output format is our own short one (see
+:data:`MECAB_OPTIONS`): only the four columns we read, so MeCab formats, and Python
+decodes, splits and hashes, far fewer characters than with unidic-lite's default format.
 """
 
 from __future__ import annotations
@@ -32,6 +34,20 @@ class Token(NamedTuple):
 # (surface, lemma, pos1, pos2, cform) per raw MeCab output line.
 _LineInfo = tuple[str, str, str, str, str]
 
+# Our output format, one line per morpheme: surface, lemma, pos (levels 1-4 joined by "-"),
+# conjugation form. These are the same columns as in unidic-lite's default format (which
+# also has pronunciations, conjugation type and accent type), so they parse to the same
+# tokens. Unknown words have no lemma column; like the default format, we print the
+# surface there. ``-O ''`` turns off the dictionary's output-format-type, which would
+# otherwise take precedence over -F/-U/-E. Node-based tokenising (``tagger(text)``, used
+# by :func:`bare_tokenize`) is unaffected by these options.
+MECAB_OPTIONS = (
+    "-O '' -B ''"
+    r" -F '%m\t%f[7]\t%F-[0,1,2,3]\t%f[5]\n'"
+    r" -U '%m\t%m\t%F-[0,1,2,3]\t%f[5]\n'"
+    r" -E 'EOS\n'"
+)
+
 _tagger: fugashi.Tagger | None = None
 _tagger_lock = threading.Lock()
 _line_cache: dict[str, _LineInfo] = {}
@@ -48,7 +64,7 @@ def get_tagger() -> fugashi.Tagger:
             if _tagger is None:
                 import fugashi  # deferred: importing the dictionary is slow
 
-                _tagger = fugashi.Tagger()
+                _tagger = fugashi.Tagger(MECAB_OPTIONS)
     return _tagger
 
 
@@ -63,16 +79,15 @@ def _clean_lemma(lemma: str, surface: str) -> str:
 
 
 def _parse_line(line: str) -> _LineInfo:
-    # unidic-lite's default output: surface, pron, lemma reading, lemma, pos (joined by
-    # "-"), conjugation type, conjugation form, accent.
+    # MECAB_OPTIONS' format: surface, lemma, pos (joined by "-"), conjugation form.
     fields = line.split("\t")
     surface = fields[0]
-    if len(fields) < 7:
+    if len(fields) < 4:
         return (surface, surface, "", "", "")
-    pos = fields[4].split("-")
+    pos = fields[2].split("-")
     pos1 = pos[0]
     pos2 = pos[1] if len(pos) > 1 else ""
-    return (surface, _clean_lemma(fields[3], surface), pos1, pos2, fields[6])
+    return (surface, _clean_lemma(fields[1], surface), pos1, pos2, fields[3])
 
 
 def parse_line(line: str) -> tuple[str, str, str, str, str]:
@@ -89,10 +104,13 @@ def mecab_lines(text: str) -> list[str]:
     if not text:
         return []
     lines = get_tagger().parse(text).split("\n")
-    if lines[-2:] == ["EOS", ""]:
+    # fugashi strips MeCab's final newline, so the output normally ends "...\nEOS".
+    if lines[-1] == "EOS":
+        del lines[-1]
+    elif lines[-2:] == ["EOS", ""]:
         del lines[-2:]
-        if "EOS" not in lines and "" not in lines:
-            return lines
+    if "EOS" not in lines and "" not in lines:
+        return lines
     # Unusual output: stop at the first EOS or empty line, as :func:`tokenize` does.
     for index, line in enumerate(lines):
         if line == "EOS" or not line:

@@ -59,3 +59,37 @@ def test_spaces_and_compounds_keep_offsets() -> None:
     spans = {item.rule: (item.span, item.start, item.end) for item in assessment.evidence}
     assert spans["suicide.want_to_die"] == ("死にたい", 6, 10)
     assert spans["sleep.insomnia"] == ("寝不足", 0, 3)
+
+
+def test_short_mecab_format_matches_default_format() -> None:
+    # The tagger prints only the columns we read (tokenizer.MECAB_OPTIONS); they must parse
+    # to the same tokens as unidic-lite's default format, for known and unknown words.
+    import fugashi
+
+    default = fugashi.Tagger()
+    text = "死にたいなんてｗ、ほげぴよ🙂キエタイ EOS 寝不足でつらかった"
+    expected = []
+    for line in default.parse(text).split("\n"):
+        if line == "EOS" or not line:
+            break
+        fields = line.split("\t")
+        pos = fields[4].split("-")
+        lemma = fields[3] if fields[3] and fields[3] != "*" else fields[0]
+        lemma = lemma[: lemma.find("-")] if lemma.find("-") > 0 else lemma
+        expected.append((fields[0], lemma, pos[0], pos[1] if len(pos) > 1 else "", fields[6]))
+    assert [parse_line(line) for line in mecab_lines(text)] == expected
+    assert [token[:5] for token in tokenize(text)] == expected
+
+
+def test_precomputed_candidates_only_hold_rules_that_can_start_there() -> None:
+    # _Tok.candidates drops word rules whose first element needs another conjugation form,
+    # so the per-message loop no longer checks it; every rule kept must still match.
+    from bot.domain.distress import assessor
+
+    assess("死ね。死ぬ。死んだ。死にたい。消えたい。もう無理")
+    default = assessor._default
+    assert default is not None
+    for token in default._toks.values():
+        for rule in token.candidates or ():
+            if rule.words:
+                assert assessor._element_matches(rule.words[0], token)
