@@ -18,8 +18,7 @@ PRIORITY_REPLY = 3
 PRIORITY_CHECKIN = 5
 
 
-async def enqueue(
-    session: Any,
+def outbox_row(
     *,
     chat_id: int,
     kind: str,
@@ -31,23 +30,26 @@ async def enqueue(
     escalation_id: int | None = None,
     not_before: datetime | None = None,
     extra: dict[str, Any] | None = None,
-) -> int:
-    return await repo.add_outbox(
-        session,
-        {
-            "chat_id": chat_id,
-            "kind": kind,
-            "person_id": person_id,
-            "checkin_id": checkin_id,
-            "escalation_id": escalation_id,
-            "payload": message.to_payload() | (extra or {}),
-            "priority": priority,
-            "status": "pending",
-            "attempts": 0,
-            "not_before": not_before or now,
-            "created_at": now,
-        },
-    )
+) -> dict[str, Any]:
+    """The values of one new outbox row."""
+    return {
+        "chat_id": chat_id,
+        "kind": kind,
+        "person_id": person_id,
+        "checkin_id": checkin_id,
+        "escalation_id": escalation_id,
+        "payload": message.to_payload() | (extra or {}),
+        "priority": priority,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
+
+
+async def enqueue(session: Any, **row: Any) -> int:
+    """Queue one message (see `outbox_row` for the fields)."""
+    return await repo.add_outbox(session, outbox_row(**row))
 
 
 async def enqueue_ack(session: Any, person: Person, now: datetime, settings: Settings) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -42,7 +42,7 @@ from bot.domain.invites import (
     looks_like_code,
     new_code,
 )
-from bot.outbox import PRIORITY_CHECKIN, enqueue
+from bot.outbox import PRIORITY_CHECKIN, outbox_row
 from bot.queue import Queue
 from schedules.spec import ScheduleSpecError, parse_schedule
 from schedules.timing import QuietHoursError, parse_quiet_hours
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
 # Small batches keep each transaction (and the event loop) short.
-SWEEP_BATCH = 25
+SWEEP_BATCH = 10
 # The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
 LEASE = timedelta(minutes=10)
 
@@ -544,48 +544,60 @@ class Services:
                     person.active_since = now
                     await self._schedule_next(session, person, now)
                 people = await repo.due_people(session, now, SWEEP_BATCH)
-                for person in people:
-                    queued += await self._plan_due(session, person, now)
+                queued += await self._plan_batch(session, people, now)
             if len(people) < SWEEP_BATCH:
                 return queued
             # Let replies and the sender in between batches.
             await asyncio.sleep(0)
 
-    async def _plan_due(self, session: Any, person: Person, now: datetime) -> int:
-        rhythm = await self._rhythm(session, person)
-        planned = person.next_slot_at or person.next_checkin_at or now
-        decision = decide_due(rhythm, planned, now)
-        person.next_slot_at = decision.next_plan.slot
-        person.next_checkin_at = decision.next_plan.send_at
-        if decision.send_slot is None:
+    async def _plan_batch(self, session: Any, people: Sequence[Person], now: datetime) -> int:
+        """Decide each due person in Python, then write the batch's check-ins and outbox rows
+        in two statements (not two round trips per person)."""
+        wanted: list[dict[str, Any]] = []
+        for person in people:
+            rhythm = await self._rhythm(session, person)
+            planned = person.next_slot_at or person.next_checkin_at or now
+            decision = decide_due(rhythm, planned, now)
+            person.next_slot_at = decision.next_plan.slot
+            person.next_checkin_at = decision.next_plan.send_at
+            if decision.send_slot is not None:
+                count = len(texts.CHECKIN_VARIANTS)
+                wanted.append(
+                    {
+                        "person_id": person.id,
+                        "slot_at": decision.send_slot,
+                        "planned_at": now,
+                        "status": "queued",
+                        "variant": choose_variant(person.id, person.checkins_sent, count),
+                    }
+                )
+        if not wanted:
             return 0
-        variant = choose_variant(person.id, person.checkins_sent, len(texts.CHECKIN_VARIANTS))
-        checkin_id = await repo.add_checkin(
-            session,
-            {
-                "person_id": person.id,
-                "slot_at": decision.send_slot,
-                "planned_at": now,
-                "status": "queued",
-                "variant": variant,
-            },
-        )
-        if checkin_id is None:  # this slot was already planned: never send twice
-            return 0
-        message = OutgoingMessage(
-            texts.CHECKIN_VARIANTS[variant], choices=_checkin_choices(checkin_id)
-        )
-        await enqueue(
-            session,
-            chat_id=person.chat_id,
-            kind="checkin",
-            person_id=person.id,
-            checkin_id=checkin_id,
-            message=message,
-            priority=PRIORITY_CHECKIN,
-            now=now,
-        )
-        return 1
+        # A slot that already has a check-in is skipped: never send twice.
+        created = await repo.add_checkins(session, wanted)
+        by_id = {person.id: person for person in people}
+        outbox: list[dict[str, Any]] = []
+        for values in wanted:
+            checkin_id = created.get(values["person_id"])
+            if checkin_id is None:
+                continue
+            person = by_id[values["person_id"]]
+            message = OutgoingMessage(
+                texts.CHECKIN_VARIANTS[values["variant"]], choices=_checkin_choices(checkin_id)
+            )
+            outbox.append(
+                outbox_row(
+                    chat_id=person.chat_id,
+                    kind="checkin",
+                    person_id=person.id,
+                    checkin_id=checkin_id,
+                    message=message,
+                    priority=PRIORITY_CHECKIN,
+                    now=now,
+                )
+            )
+        await repo.add_outbox_many(session, outbox)
+        return len(outbox)
 
     # --- outbox (used by the sender) -------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -243,6 +243,18 @@ async def add_checkin(session: AsyncSession, values: dict[str, Any]) -> int | No
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def add_checkins(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
+    """Insert check-ins in one statement; person id -> new check-in id for the rows that did
+    not already have their (person, slot)."""
+    statement = (
+        _insert_for(session)(Checkin)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["person_id", "slot_at"])
+        .returning(Checkin.id, Checkin.person_id)
+    )
+    return {person_id: checkin_id for checkin_id, person_id in await session.execute(statement)}
+
+
 async def checkin_by_id(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
@@ -385,6 +397,11 @@ async def add_outbox(session: AsyncSession, values: dict[str, Any]) -> int:
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def add_outbox_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Outbox), list(rows))
 
 
 async def recent_ack_exists(session: AsyncSession, person_id: int, since: datetime) -> bool:
