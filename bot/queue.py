@@ -942,7 +942,11 @@ class Queue:
             staff.on_duty = not staff.on_duty
             return staff.on_duty
 
-    async def set_alert_chat(self, telegram_user_id: int, chat_id: int) -> Team | None:
+    async def set_alert_chat(
+        self, telegram_user_id: int, chat_id: int, team_name: str | None = None
+    ) -> Team | None:
+        """The group receives alerts of the named team (one of the coordinator's own), or of
+        the coordinator's first team when no name is given."""
         now = self.clock.now()
         async with self.db.transaction() as session:
             staff = await self._staff_for(session, telegram_user_id)
@@ -951,7 +955,13 @@ class Queue:
             team_ids = await repo.staff_team_ids(session, staff.id)
             if not team_ids:
                 return None
-            team = await repo.team_by_id(session, team_ids[0])
+            if team_name:
+                named = await repo.team_by_name(session, team_name)
+                if named is None or named.id not in team_ids:
+                    return None
+                team: Team | None = named
+            else:
+                team = await repo.team_by_id(session, team_ids[0])
             assert team is not None
             team.alert_chat_id = chat_id
             await repo.add_audit(

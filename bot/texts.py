@@ -224,7 +224,8 @@ STAFF_HELP = (
     "/connect 名前 つなぎ先 … つなぎ先に伝えてよいか、本人にたずねる\n"
     "/duty … 当番の切りかえ（至急の通知をこの画面でも受ける）\n"
     "/schedule 名前 [予定] … 予定を見る・変える、/quiet 名前 時間帯 … 送らない時間\n"
-    "コーディネーター：/invite 名前、/invite_supporter 名前、/set_alert_chat（グループで）、"
+    "コーディネーター：/invite 名前、/invite_supporter 名前、"
+    "/set_alert_chat [チーム名]（グループで）、"
     "/new_team チーム名、/move 名前 チーム名、/remove_supporter 名前\n"
     "/help … この説明"
 )

@@ -57,16 +57,17 @@ async def invite_supporter(update: Update, context: BansouContext) -> None:
 
 
 async def set_alert_chat(update: Update, context: BansouContext) -> None:
-    """Run inside a group: that group receives the coordinator's team alerts."""
+    """/set_alert_chat [チーム名] inside a group: it receives that team's alerts."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
     if chat.type == "private":
         await reply(update, texts.ALERT_CHAT_GROUP_ONLY)
         return
-    team = await context.state.services.queue.set_alert_chat(user.id, chat.id)
+    team_name = " ".join(context.args or []).strip() or None
+    team = await context.state.services.queue.set_alert_chat(user.id, chat.id, team_name)
     if team is None:
-        # Not a coordinator: say nothing in a group (nothing to learn there).
+        # Not a coordinator (or not their team): say nothing in a group.
         return
     await reply(update, texts.alert_chat_set(team.name))
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot import texts
 from bot.domain import escalation as ladder
 from bot.services import Services
+from bot.teams import Teams
 from storage import repo
 from storage.models import Audit, Connection, EscalationSignal, Note, Outbox, Person
 from tests.bot.staffing import (
@@ -530,3 +531,12 @@ async def test_concurrent_replies_from_one_person_still_make_one_item(
     cases = await team.cases()
     assert len(cases) == 1
     assert cases[0].priority == ladder.P1
+
+
+async def test_alert_chat_for_a_named_team_of_the_coordinator(team: Team) -> None:
+    assert (await Teams(team.services.db, team.clock).new_team(COORD, "東区チーム")) == "ok"
+    chosen = await team.queue.set_alert_chat(COORD, -100777, "東区チーム")
+    assert chosen is not None and chosen.name == "東区チーム"
+    # A team the coordinator is not in, or an unknown one, changes nothing.
+    assert await team.queue.set_alert_chat(COORD, -100778, "西区チーム") is None
+    assert await team.queue.set_alert_chat(SUPPORTER, -100779, "東区チーム") is None
