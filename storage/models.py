@@ -256,7 +256,11 @@ class Outbox(Base):
     """Every message the bot must send, drained by the sender with limits and retries."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_ready", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_ready", "status", "not_before"),
+        # The once-per-burst acknowledgement looks up a person's recent acks on every reply.
+        Index("ix_outbox_person_kind", "person_id", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:08:18.983425
+Create Date: 2026-11-26 17:05:35.847908
 """
 
 from __future__ import annotations
@@ -411,6 +411,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_person_kind", ["person_id", "kind", "created_at"], unique=False
+        )
         batch_op.create_index("ix_outbox_ready", ["status", "not_before"], unique=False)
 
     op.create_table(
@@ -456,6 +459,7 @@ def downgrade() -> None:
     op.drop_table("escalation_signal")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_ready")
+        batch_op.drop_index("ix_outbox_person_kind")
 
     op.drop_table("outbox")
     with op.batch_alter_table("note", schema=None) as batch_op:
