@@ -8,11 +8,9 @@ re-checks the caller's role and team membership against the database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Any, Literal, Protocol
 
 from bot import texts
 from bot.channel import Choice, OutgoingMessage
@@ -20,9 +18,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import consent, silence
 from bot.domain import escalation as ladder
+from bot.domain.checkin_policy import Rhythm, RhythmChoice, in_quiet_hours
 from bot.domain.distress import assess
 from bot.outbox import PRIORITY_ALERT, PRIORITY_REPLY, enqueue, enqueue_ack
-from schedules.timing import parse_quiet_hours
 from storage import repo
 from storage.db import Database
 from storage.models import (
@@ -86,14 +84,18 @@ def alert_choices(escalation_id: int) -> tuple[tuple[Choice, ...], ...]:
     )
 
 
-# Re-plans a person's next check-in inside a session (provided by Services).
-Replan = Callable[[Any, Person, datetime], Awaitable[object]]
+class Rhythms(Protocol):
+    """What the queue needs to know about people's rhythms (provided by Services)."""
+
+    async def rhythm(self, session: Any, person: Person) -> Rhythm: ...
+
+    async def rhythm_choice(self, session: Any, person: Person) -> RhythmChoice: ...
+
+    async def schedule_next(self, session: Any, person: Person, after: datetime) -> object: ...
 
 
 class Queue:
-    def __init__(
-        self, db: Database, clock: Clock, settings: Settings, replan: Replan | None = None
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, rhythms: Rhythms) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
@@ -102,7 +104,7 @@ class Queue:
             missed_checkins=settings.silence_missed_checkins,
             quiet_days=settings.silence_quiet_days,
         )
-        self._replan = replan
+        self.rhythms = rhythms
 
     # --- replies: assess, escalate, answer the person ---------------------------------------
 
@@ -334,20 +336,35 @@ class Queue:
     ) -> OutgoingMessage | None:
         """A copy that went out after the item was claimed or resolved must say so: the text
         it should show now, or None if it is still current."""
-        now = self.clock.now()
         case = await repo.escalation_by_id(session, escalation_id)
         if case is None or case.status == ladder.OPEN:
             return None
         person = await repo.person_by_id(session, case.person_id)
-        holder = await repo.staff_by_id(session, case.claimed_by_staff_id or 0)
-        if person is None or holder is None:
+        if person is None or case.claimed_by_staff_id is None:
             return None
+        return await self._alert_as_now(session, case, person, self.clock.now(), shows_text)
+
+    async def _alert_as_now(
+        self,
+        session: Any,
+        case: Escalation,
+        person: Person,
+        now: datetime,
+        shows_text: bool,
+        resolved_by: str | None = None,
+    ) -> OutgoingMessage:
+        """An alert copy as the item stands: who has it, or how it was resolved (and by whom,
+        when `resolved_by` names someone other than the holder)."""
         base = await self._render(session, case, person, "new", now, shows_text=shows_text)
+        holder = await repo.staff_by_id(session, case.claimed_by_staff_id or 0)
+        holder_name = holder.display_name if holder else ""
         if case.status == ladder.RESOLVED:
-            label = texts.OUTCOME_LABELS.get(case.outcome or "", "")
-            return OutgoingMessage(f"{base}\n\n→ 対応済み：{label}（{holder.display_name}さん）")
-        suffix = f"→ {holder.display_name}さんが担当しています"
-        return OutgoingMessage(f"{base}\n\n{suffix}", alert_choices(case.id))
+            return OutgoingMessage(
+                texts.alert_resolved(base, case.outcome or "", resolved_by or holder_name)
+            )
+        if case.status == ladder.CLAIMED:
+            return OutgoingMessage(texts.alert_claimed(base, holder_name), alert_choices(case.id))
+        return OutgoingMessage(base, alert_choices(case.id))
 
     async def sla_sweep(self) -> int:
         """Re-alert unclaimed items after their SLA; surface stale claims. Returns alerts queued."""
@@ -439,10 +456,7 @@ class Queue:
         return followups, escalations
 
     async def _in_quiet_hours(self, session: Any, person: Person, now: datetime) -> bool:
-        team = await repo.team_by_id(session, person.team_id)
-        text = person.quiet_hours or (team.default_quiet_hours if team else None)
-        quiet = parse_quiet_hours(text or self.settings.quiet_hours)
-        return quiet.contains(now.astimezone(ZoneInfo(person.timezone)).time())
+        return in_quiet_hours(await self.rhythms.rhythm(session, person), now)
 
     async def sign_of_life(self, session: Any, person: Person, now: datetime) -> None:
         """Any message ends a silence: the open silence item learns of it, the team is told."""
@@ -474,29 +488,20 @@ class Queue:
         case: Escalation,
         person: Person,
         now: datetime,
-        suffix: str,
-        keep_buttons: bool,
+        resolved_by: str | None = None,
     ) -> list[AlertEdit]:
-        edits = []
+        """Bring every copy of the alert up to date with the item's state."""
         # Copies still waiting in the outbox (e.g. retrying after a 5xx) go out up to date.
         for waiting in await repo.pending_alerts(session, case.id):
             shows = bool(waiting.payload.get("shows_text"))
-            base = await self._render(session, case, person, "new", now, shows_text=shows)
-            choices = alert_choices(case.id) if keep_buttons else ()
-            message = OutgoingMessage(f"{base}\n\n{suffix}", choices)
+            message = await self._alert_as_now(session, case, person, now, shows, resolved_by)
             waiting.payload = message.to_payload() | {"shows_text": shows}
+        edits = []
         for posted in await repo.alert_messages(session, case.id):
-            base = await self._render(
-                session, case, person, "new", now, shows_text=posted.shows_text
+            message = await self._alert_as_now(
+                session, case, person, now, posted.shows_text, resolved_by
             )
-            choices = alert_choices(case.id) if keep_buttons else ()
-            edits.append(
-                AlertEdit(
-                    posted.chat_id,
-                    posted.telegram_message_id,
-                    OutgoingMessage(f"{base}\n\n{suffix}", choices),
-                )
-            )
+            edits.append(AlertEdit(posted.chat_id, posted.telegram_message_id, message))
         return edits
 
     async def claim(self, escalation_id: int, telegram_user_id: int) -> StaffActionResult:
@@ -531,14 +536,7 @@ class Queue:
                 person_id=person.id,
                 detail={"escalation": case.id},
             )
-            edits = await self._edits(
-                session,
-                case,
-                person,
-                now,
-                f"→ {staff.display_name}さんが担当しています",
-                keep_buttons=True,
-            )
+            edits = await self._edits(session, case, person, now)
             return StaffActionResult("ok", name=staff.display_name, edits=edits)
 
     async def outcome_choices(self, escalation_id: int, telegram_user_id: int) -> StaffActionResult:
@@ -620,8 +618,7 @@ class Queue:
             # the usual rhythm by themselves.
             if self.settings.tighten_days > 0 and consent.receives_checkins(person.status):
                 person.tight_until = now + timedelta(days=self.settings.tighten_days)
-                if self._replan is not None:
-                    await self._replan(session, person, now)
+                await self.rhythms.schedule_next(session, person, now)
             await repo.add_audit(
                 session,
                 at=now,
@@ -631,15 +628,7 @@ class Queue:
                 person_id=person.id,
                 detail={"escalation": case.id, "outcome": outcome},
             )
-            label = texts.OUTCOME_LABELS[outcome]
-            edits = await self._edits(
-                session,
-                case,
-                person,
-                now,
-                f"→ 対応済み：{label}（{staff.display_name}さん）",
-                keep_buttons=False,
-            )
+            edits = await self._edits(session, case, person, now, staff.display_name)
             return StaffActionResult("ok", name=person.display_name, edits=edits)
 
     # --- staff commands -----------------------------------------------------------------
@@ -733,14 +722,7 @@ class Queue:
                 person_id=found.person.id,
                 detail={"escalation": case.id, "to": target.id},
             )
-            edits = await self._edits(
-                session,
-                case,
-                found.person,
-                now,
-                f"→ {target.display_name}さんが担当しています",
-                keep_buttons=True,
-            )
+            edits = await self._edits(session, case, found.person, now)
             return "ok", target.display_name, edits
 
     async def propose_connection(
@@ -845,11 +827,9 @@ class Queue:
             team_ids = await repo.staff_team_ids(session, staff.id)
             lines = []
             for case, person_name, claimant in await repo.team_queue(session, team_ids):
-                age = texts.ago(_minutes(now, case.opened_at) or 0)
-                holder = f"{claimant}さん" if claimant else texts.UNCLAIMED
+                age_minutes = _minutes(now, case.opened_at) or 0
                 lines.append(
-                    f"【{texts.PRIORITY_LABELS[case.priority]}】{person_name}・"
-                    f"{texts.REASON_LABELS.get(case.reason, case.reason)}・{age}・{holder}"
+                    texts.queue_line(case.priority, person_name, case.reason, age_minutes, claimant)
                 )
             return lines
 
@@ -863,20 +843,15 @@ class Queue:
             person = found.person
             tz = self.settings.zone
             lines = [
-                f"{person.display_name}（{texts.STATUS_LABELS.get(person.status, person.status)}）"
+                texts.timeline_head(person.display_name, person.status),
+                texts.timeline_contact(
+                    _minutes(now, person.last_contact_at),
+                    person.checkins_sent,
+                    person.checkins_answered,
+                ),
             ]
-            last = _minutes(now, person.last_contact_at)
-            lines.append(
-                f"最後の連絡：{texts.ago(last) if last is not None else '記録なし'}／"
-                f"チェックイン {person.checkins_sent}回・返事 {person.checkins_answered}回"
-            )
-            team = await repo.team_by_id(session, person.team_id)
-            if person.schedule_spec:
-                spec, source = person.schedule_spec, person.schedule_source or "coordinator"
-            elif team is not None and team.default_schedule:
-                spec, source = team.default_schedule, "team"
-            else:
-                spec, source = self.settings.default_schedule, "default"
+            choice = await self.rhythms.rhythm_choice(session, person)
+            spec, source = choice.schedule, choice.source
             tight = person.tight_until if person.tight_until and person.tight_until > now else None
             lines.append(
                 texts.rhythm_line(
@@ -885,45 +860,38 @@ class Queue:
             )
             checkins = await repo.person_checkins(session, person.id, 5)
             if checkins:
-                lines.append("チェックイン：")
-                for checkin in checkins:
-                    label = texts.checkin_choice_label(checkin.answer or "")
-                    answer = f"「{label}」" if label else ""
-                    lines.append(
-                        f"・{texts.local_when(checkin.slot_at.astimezone(tz))} "
-                        f"{texts.CHECKIN_STATUS_LABELS.get(checkin.status, checkin.status)}{answer}"
-                    )
+                lines.append(texts.TIMELINE_CHECKINS)
+                lines.extend(
+                    texts.timeline_checkin(c.slot_at.astimezone(tz), c.status, c.answer)
+                    for c in checkins
+                )
             replies = await repo.person_inbound(session, person.id, 10)
             if replies:
-                lines.append("返事：")
-                for reply in replies:
-                    level = texts.LEVEL_LABELS.get(reply.level or "", "未評価")
-                    said = reply.text or texts.KIND_LABELS.get(reply.kind, "（メッセージ）")
-                    when = texts.local_when(reply.received_at.astimezone(tz))
-                    lines.append(f"・{when} ［{level}］{said}")
+                lines.append(texts.TIMELINE_REPLIES)
+                lines.extend(
+                    texts.timeline_reply(r.received_at.astimezone(tz), r.level, r.text, r.kind)
+                    for r in replies
+                )
             cases = await repo.person_escalations(session, person.id)
             if cases:
-                lines.append("これまでの件：")
-                for case in cases[-5:]:
-                    outcome = texts.OUTCOME_LABELS.get(case.outcome or "", "対応中")
-                    lines.append(
-                        f"・{texts.local_date(case.opened_at.astimezone(tz))} "
-                        f"{texts.PRIORITY_LABELS[case.priority]} "
-                        f"{texts.REASON_LABELS.get(case.reason, case.reason)} → {outcome}"
+                lines.append(texts.TIMELINE_CASES)
+                lines.extend(
+                    texts.timeline_case(
+                        case.opened_at.astimezone(tz), case.priority, case.reason, case.outcome
                     )
+                    for case in cases[-5:]
+                )
             notes = await repo.person_notes(session, person.id, 5)
             if notes:
-                lines.append("メモ：")
-                for note, author in notes:
-                    lines.append(
-                        f"・{texts.local_date(note.at.astimezone(tz))} {author}：{note.text}"
-                    )
+                lines.append(texts.TIMELINE_NOTES)
+                lines.extend(
+                    texts.timeline_note(note.at.astimezone(tz), author, note.text)
+                    for note, author in notes
+                )
             connections = await repo.person_connections(session, person.id)
             if connections:
-                lines.append("つなぎ先：")
-                for connection in connections:
-                    state = texts.CONNECTION_LABELS.get(connection.status, connection.status)
-                    lines.append(f"・{connection.resource}（{state}）")
+                lines.append(texts.TIMELINE_CONNECTIONS)
+                lines.extend(texts.timeline_connection(c.resource, c.status) for c in connections)
             await repo.add_audit(
                 session,
                 at=now,

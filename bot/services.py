@@ -25,6 +25,8 @@ from bot.domain.checkin_policy import (
     FREQUENCIES,
     Plan,
     Rhythm,
+    RhythmChoice,
+    choose_rhythm,
     choose_variant,
     decide_due,
     frequency_spec,
@@ -121,7 +123,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.queue = Queue(db, clock, settings, replan=self._schedule_next)
+        self.queue = Queue(db, clock, settings, rhythms=self)
 
     # --- identity --------------------------------------------------------------------------
 
@@ -243,7 +245,7 @@ class Services:
             action="invite.open",
             person_id=person.id,
         )
-        rhythm = await self._rhythm(session, person)
+        rhythm = await self.rhythm(session, person)
         return OpenInviteResult(
             "consent_needed",
             role=ROLE_PERSON,
@@ -306,7 +308,7 @@ class Services:
             person.active_since = now
             person.last_contact_at = now
             person.schedule_anchor = now.astimezone(self.settings.zone).date()
-            plan = await self._schedule_next(session, person, now)
+            plan = await self.schedule_next(session, person, now)
             return ConsentResult("granted", plan.send_at.astimezone(_zone(person)))
 
     # --- replies ---------------------------------------------------------------------------
@@ -457,7 +459,7 @@ class Services:
             person.status = consent.ACTIVE
             person.paused_until = None
             person.active_since = now
-            plan = await self._schedule_next(session, person, now)
+            plan = await self.schedule_next(session, person, now)
             await repo.add_audit(
                 session,
                 at=now,
@@ -508,18 +510,29 @@ class Services:
 
     # --- scheduling ------------------------------------------------------------------------
 
-    async def _rhythm(self, session: Any, person: Person) -> Rhythm:
-        """The person's rhythm: their own schedule, else the team's, else the configured one."""
+    async def rhythm_choice(self, session: Any, person: Person) -> RhythmChoice:
+        """Which schedule and quiet hours apply to the person, and where they come from."""
         # A sweep batch meets the same few teams again and again: keep them for the session.
         teams: dict[int, Any] = session.info.setdefault("teams", {})
         if person.team_id not in teams:
             teams[person.team_id] = await repo.team_by_id(session, person.team_id)
         team = teams[person.team_id]
-        schedule = person.schedule_spec or (team.default_schedule if team else None)
-        quiet = person.quiet_hours or (team.default_quiet_hours if team else None)
+        return choose_rhythm(
+            person_schedule=person.schedule_spec,
+            person_source=person.schedule_source,
+            person_quiet=person.quiet_hours,
+            team_schedule=team.default_schedule if team else None,
+            team_quiet=team.default_quiet_hours if team else None,
+            default_schedule=self.settings.default_schedule,
+            default_quiet=self.settings.quiet_hours,
+        )
+
+    async def rhythm(self, session: Any, person: Person) -> Rhythm:
+        """The person's rhythm: their own schedule, else the team's, else the configured one."""
+        choice = await self.rhythm_choice(session, person)
         return Rhythm.build(
-            schedule=schedule or self.settings.default_schedule,
-            quiet_hours=quiet or self.settings.quiet_hours,
+            schedule=choice.schedule,
+            quiet_hours=choice.quiet_hours,
             timezone=person.timezone or self.settings.timezone,
             anchor=person.schedule_anchor,
             seed=f"person-{person.id}",
@@ -527,8 +540,8 @@ class Services:
             tight_until=person.tight_until,
         )
 
-    async def _schedule_next(self, session: Any, person: Person, after: datetime) -> Plan:
-        plan = plan_after(await self._rhythm(session, person), after)
+    async def schedule_next(self, session: Any, person: Person, after: datetime) -> Plan:
+        plan = plan_after(await self.rhythm(session, person), after)
         person.next_slot_at = plan.slot
         person.next_checkin_at = plan.send_at
         return plan
@@ -543,7 +556,7 @@ class Services:
                     person.status = consent.ACTIVE
                     person.paused_until = None
                     person.active_since = now
-                    await self._schedule_next(session, person, now)
+                    await self.schedule_next(session, person, now)
                 people = await repo.due_people(session, now, SWEEP_BATCH)
                 queued += await self._plan_batch(session, people, now)
             if len(people) < SWEEP_BATCH:
@@ -557,7 +570,7 @@ class Services:
         in two statements (not two round trips per person)."""
         wanted: list[dict[str, Any]] = []
         for person in people:
-            rhythm = await self._rhythm(session, person)
+            rhythm = await self.rhythm(session, person)
             planned = person.next_slot_at or person.next_checkin_at or now
             decision = decide_due(rhythm, planned, now)
             person.next_slot_at = decision.next_plan.slot
@@ -632,7 +645,7 @@ class Services:
             reason = "person_inactive"
         elif person.unreachable_at is not None:
             reason = "unreachable"
-        elif in_quiet_hours(await self._rhythm(session, person), now):
+        elif in_quiet_hours(await self.rhythm(session, person), now):
             reason = "quiet_hours"
         if reason is None:
             return True
@@ -784,14 +797,8 @@ class Schedules:
         return lookup.person, lookup.kind
 
     async def _view(self, session: Any, person: Person, now: datetime) -> ScheduleView:
-        rhythm = await self.services._rhythm(session, person)
-        team = await repo.team_by_id(session, person.team_id)
-        if person.schedule_spec:
-            source = person.schedule_source or "coordinator"
-        elif team is not None and team.default_schedule:
-            source = "team"
-        else:
-            source = "default"
+        rhythm = await self.services.rhythm(session, person)
+        source = (await self.services.rhythm_choice(session, person)).source
         tz = rhythm.tz
         plans = upcoming_sends(rhythm, now, 5)
         tight = person.tight_until if person.tight_until and person.tight_until > now else None
@@ -847,7 +854,7 @@ class Schedules:
                 return ScheduleView(kind)
             apply(person)
             if consent.receives_checkins(person.status):
-                await self.services._schedule_next(session, person, now)
+                await self.services.schedule_next(session, person, now)
             staff = await repo.staff_by_user(session, user_id)
             await repo.add_audit(
                 session,
@@ -869,7 +876,7 @@ class Schedules:
             person = await repo.person_by_user(session, telegram_user_id, lock=True)
             if person is None or not consent.is_enrolled(person.status):
                 return None
-            current = await self.services._rhythm(session, person)
+            current = await self.services.rhythm(session, person)
             person.schedule_spec = frequency_spec(code, current.spec)
             person.schedule_source = "person"
             await repo.add_audit(
@@ -883,7 +890,7 @@ class Schedules:
             )
             if not consent.receives_checkins(person.status):
                 return None
-            plan = await self.services._schedule_next(session, person, now)
+            plan = await self.services.schedule_next(session, person, now)
             return plan.send_at.astimezone(_zone(person))
 
     async def apply_team_defaults(self) -> None:

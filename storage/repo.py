@@ -589,10 +589,6 @@ async def watch_replies_since(session: AsyncSession, person_id: int, since: date
     )
 
 
-async def inbound_by_id(session: AsyncSession, inbound_id: int) -> Inbound | None:
-    return await session.get(Inbound, inbound_id)
-
-
 async def inbound_by_update(session: AsyncSession, update_id: int) -> Inbound | None:
     return await session.scalar(select(Inbound).where(Inbound.update_id == update_id))
 

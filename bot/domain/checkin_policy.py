@@ -77,6 +77,36 @@ class Rhythm:
 
 
 @dataclass(frozen=True)
+class RhythmChoice:
+    """Which schedule and quiet hours apply to a person, and where the schedule comes from."""
+
+    schedule: str
+    quiet_hours: str
+    # person (/frequency) / coordinator (/schedule) / team (team default) / default (settings)
+    source: str
+
+
+def choose_rhythm(
+    *,
+    person_schedule: str | None,
+    person_source: str | None,
+    person_quiet: str | None,
+    team_schedule: str | None,
+    team_quiet: str | None,
+    default_schedule: str,
+    default_quiet: str,
+) -> RhythmChoice:
+    """The person's own settings, else their team's, else the configured defaults."""
+    if person_schedule:
+        schedule, source = person_schedule, person_source or "coordinator"
+    elif team_schedule:
+        schedule, source = team_schedule, "team"
+    else:
+        schedule, source = default_schedule, "default"
+    return RhythmChoice(schedule, person_quiet or team_quiet or default_quiet, source)
+
+
+@dataclass(frozen=True)
 class Plan:
     slot: datetime  # nominal slot (identity of the check-in)
     send_at: datetime  # when to send it (slot ± jitter, never in quiet hours)

@@ -49,10 +49,6 @@ async def next_message(
     return messages[after]
 
 
-def texts_to(standin: BotApiStandin, chat_id: int) -> list[str]:
-    return [m.text or "" for m in standin.sent_messages(chat_id)]
-
-
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: float = 5.0) -> None:
     """Poll an async condition until it holds (work in progress, not time passing)."""
     deadline = time.monotonic() + within
