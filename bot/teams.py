@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from bot.clock import Clock
 from storage import repo
 from storage.db import Database
+from storage.models import Staff
 
 Outcome = Literal["ok", "forbidden", "not_found", "team_not_found", "exists"]
 
@@ -16,8 +17,8 @@ class Teams:
         self.db = db
         self.clock = clock
 
-    async def _coordinator(self, session: object, telegram_user_id: int):  # type: ignore[no-untyped-def]
-        staff = await repo.staff_by_user(session, telegram_user_id)  # type: ignore[arg-type]
+    async def _coordinator(self, session: Any, telegram_user_id: int) -> Staff | None:
+        staff = await repo.staff_by_user(session, telegram_user_id)
         return staff if staff is not None and staff.role == "coordinator" else None
 
     async def new_team(self, telegram_user_id: int, name: str) -> Outcome:

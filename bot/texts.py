@@ -388,8 +388,8 @@ def alert_resolved(original: str, outcome: str, by: str) -> str:
 CLAIMED_BY_YOU = "担当になりました。"
 
 
-def already_claimed(name: str) -> str:
-    return f"{name}さんが担当しています。"
+def already_claimed(name: str | None) -> str:
+    return f"{name}さんが担当しています。" if name else "ほかの人が担当しています。"
 
 
 ALREADY_RESOLVED = "この件は、もう対応済みです。"
@@ -403,13 +403,15 @@ def resolved_done(person_name: str) -> str:
     return f"対応済みにしました。メモがあれば「/note {person_name} 内容」で残せます。"
 
 
-def note_hint(person_name: str) -> str:
-    return f"メモは「/note {person_name} 内容」で残せます。"
+def note_hint(person_name: str | None) -> str:
+    return f"メモは「/note {person_name or '名前'} 内容」で残せます。"
 
 
 NOTE_SAVED = "メモを残しました。"
 NOTE_USAGE = "使い方：/note 名前 内容（例：/note 田中さん 電話で話せた）"
 PERSON_USAGE = "使い方：/person 名前（例：/person 田中さん）"
+# Stored when /connect names no type of resource.
+DEFAULT_RESOURCE_TYPE = "その他"
 CONNECT_USAGE = "使い方：/connect 名前 つなぎ先（例：/connect 田中さん 地域包括支援センター）"
 HANDOVER_USAGE = "使い方：/handover 名前 引き継ぐ人（例：/handover 田中さん 佐藤）"
 PERSON_NOT_FOUND = "その名前の方は、あなたのチームに見つかりません。"
@@ -603,3 +605,57 @@ CONNECTION_LABELS = {
     "declined": "本人が望まない",
     "ended": "終了",
 }
+
+
+def queue_line(
+    priority: int, person_name: str, reason: str, age_minutes: int, claimant: str | None
+) -> str:
+    holder = f"{claimant}さん" if claimant else UNCLAIMED
+    return (
+        f"【{PRIORITY_LABELS[priority]}】{person_name}・"
+        f"{REASON_LABELS.get(reason, reason)}・{ago(age_minutes)}・{holder}"
+    )
+
+
+TIMELINE_CHECKINS = "チェックイン："
+TIMELINE_REPLIES = "返事："
+TIMELINE_CASES = "これまでの件："
+TIMELINE_NOTES = "メモ："
+TIMELINE_CONNECTIONS = "つなぎ先："
+
+
+def timeline_head(name: str, status: str) -> str:
+    return f"{name}（{STATUS_LABELS.get(status, status)}）"
+
+
+def timeline_contact(last_minutes: int | None, sent: int, answered: int) -> str:
+    last = ago(last_minutes) if last_minutes is not None else "記録なし"
+    return f"最後の連絡：{last}／チェックイン {sent}回・返事 {answered}回"
+
+
+def timeline_checkin(slot_local: datetime, status: str, answer: str | None) -> str:
+    label = checkin_choice_label(answer or "")
+    shown = f"「{label}」" if label else ""
+    return f"・{local_when(slot_local)} {CHECKIN_STATUS_LABELS.get(status, status)}{shown}"
+
+
+def timeline_reply(received_local: datetime, level: str | None, text: str | None, kind: str) -> str:
+    label = LEVEL_LABELS.get(level or "", "未評価")
+    said = text or KIND_LABELS.get(kind, "（メッセージ）")
+    return f"・{local_when(received_local)} ［{label}］{said}"
+
+
+def timeline_case(opened_local: datetime, priority: int, reason: str, outcome: str | None) -> str:
+    result = OUTCOME_LABELS.get(outcome or "", "対応中")
+    return (
+        f"・{local_date(opened_local)} {PRIORITY_LABELS[priority]} "
+        f"{REASON_LABELS.get(reason, reason)} → {result}"
+    )
+
+
+def timeline_note(at_local: datetime, author: str, text: str) -> str:
+    return f"・{local_date(at_local)} {author}：{text}"
+
+
+def timeline_connection(resource: str, status: str) -> str:
+    return f"・{resource}（{CONNECTION_LABELS.get(status, status)}）"

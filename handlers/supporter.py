@@ -5,27 +5,30 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.channel import OutgoingMessage
 from bot.queue import AlertEdit, StaffActionResult
 from handlers.common import reply
 from handlers.context import BansouContext
 from handlers.person import _caller, _not_for_you
-from handlers.telegram_channel import TelegramChannel
+from handlers.telegram_channel import TelegramChannel, keyboard
 
 log = logging.getLogger(__name__)
 
 MAX_NOTE = 2000
 
 
-async def _staff_only(update: Update, context: BansouContext) -> bool:
+async def _staff_only(update: Update, context: BansouContext) -> int | None:
+    """The caller's user id if they are staff; otherwise answer and return None."""
     caller = await _caller(update, context)
-    if caller.kind != "staff":
+    user = update.effective_user
+    if caller.kind != "staff" or user is None:
         await _not_for_you(update, caller)
-        return False
-    return True
+        return None
+    return user.id
 
 
 async def _apply_edits(context: BansouContext, edits: list[AlertEdit]) -> None:
@@ -40,7 +43,7 @@ async def _apply_edits(context: BansouContext, edits: list[AlertEdit]) -> None:
 
 def _refusal(result: StaffActionResult) -> str:
     if result.kind == "taken":
-        return texts.already_claimed(result.name or "ほかの人")
+        return texts.already_claimed(result.name)
     if result.kind == "resolved":
         return texts.ALREADY_RESOLVED
     return texts.NOT_YOURS
@@ -94,15 +97,12 @@ async def alert_callback(update: Update, context: BansouContext) -> None:
         if result.kind not in ("ok", "resolved"):
             await query.answer(_refusal(result), show_alert=True)
             return
-        await query.answer(texts.note_hint(result.name or "名前"), show_alert=True)
+        await query.answer(texts.note_hint(result.name), show_alert=True)
         return
     await query.answer(texts.BUTTON_EXPIRED)
 
 
-def _markup(result: StaffActionResult):  # type: ignore[no-untyped-def]
-    from bot.channel import OutgoingMessage
-    from handlers.telegram_channel import keyboard
-
+def _markup(result: StaffActionResult) -> InlineKeyboardMarkup | None:
     return keyboard(OutgoingMessage("", result.choices))
 
 
@@ -137,11 +137,10 @@ async def _resolve(
 
 
 async def queue_command(update: Update, context: BansouContext) -> None:
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
-    user = update.effective_user
-    assert user is not None
-    lines = await context.state.services.queue.queue_lines(user.id)
+    lines = await context.state.services.queue.queue_lines(user_id)
     if not lines:
         await reply(update, texts.QUEUE_EMPTY)
         return
@@ -153,15 +152,14 @@ def _lookup_problem(kind: str) -> str:
 
 
 async def person_command(update: Update, context: BansouContext) -> None:
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
     name = " ".join(context.args or []).strip()
     if not name:
         await reply(update, texts.PERSON_USAGE)
         return
-    user = update.effective_user
-    assert user is not None
-    found, lines = await context.state.services.queue.person_timeline(user.id, name)
+    found, lines = await context.state.services.queue.person_timeline(user_id, name)
     if found.kind != "ok":
         await reply(update, _lookup_problem(found.kind))
         return
@@ -169,30 +167,28 @@ async def person_command(update: Update, context: BansouContext) -> None:
 
 
 async def note_command(update: Update, context: BansouContext) -> None:
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
     args = context.args or []
     if len(args) < 2:
         await reply(update, texts.NOTE_USAGE)
         return
-    user = update.effective_user
-    assert user is not None
     found = await context.state.services.queue.add_note(
-        user.id, args[0], " ".join(args[1:])[:MAX_NOTE]
+        user_id, args[0], " ".join(args[1:])[:MAX_NOTE]
     )
     await reply(update, texts.NOTE_SAVED if found.kind == "ok" else _lookup_problem(found.kind))
 
 
 async def handover_command(update: Update, context: BansouContext) -> None:
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
     args = context.args or []
     if len(args) != 2:
         await reply(update, texts.HANDOVER_USAGE)
         return
-    user = update.effective_user
-    assert user is not None
-    outcome, to_name, edits = await context.state.services.queue.handover(user.id, args[0], args[1])
+    outcome, to_name, edits = await context.state.services.queue.handover(user_id, args[0], args[1])
     if outcome == "ok" and to_name is not None:
         await reply(update, texts.handed_over(args[0], to_name))
         await _apply_edits(context, edits)
@@ -208,18 +204,17 @@ async def handover_command(update: Update, context: BansouContext) -> None:
 
 async def connect_command(update: Update, context: BansouContext) -> None:
     """/connect 田中さん 地域包括支援センター [種類] — ask the person first (つなげない選択)."""
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
     args = context.args or []
     if len(args) < 2:
         await reply(update, texts.CONNECT_USAGE)
         return
-    user = update.effective_user
-    assert user is not None
     resource = args[1][:200]
-    resource_type = " ".join(args[2:])[:50] or "その他"
+    resource_type = " ".join(args[2:])[:50] or texts.DEFAULT_RESOURCE_TYPE
     found = await context.state.services.queue.propose_connection(
-        user.id, args[0], resource, resource_type
+        user_id, args[0], resource, resource_type
     )
     if found.kind != "ok" or found.person is None:
         await reply(update, _lookup_problem(found.kind))
@@ -230,9 +225,8 @@ async def connect_command(update: Update, context: BansouContext) -> None:
 
 
 async def duty_command(update: Update, context: BansouContext) -> None:
-    if not await _staff_only(update, context):
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
-    user = update.effective_user
-    assert user is not None
-    on_duty = await context.state.services.queue.set_duty(user.id)
+    on_duty = await context.state.services.queue.set_duty(user_id)
     await reply(update, texts.duty_on() if on_duty else texts.DUTY_OFF)
