@@ -334,25 +334,10 @@ class Services:
                 return ReplyResult("not_consented")
             if not consent.is_enrolled(person.status):
                 return ReplyResult("inactive")
-            stored = await repo.add_inbound(
-                session,
-                {
-                    "update_id": update_id,
-                    "person_id": person.id,
-                    "chat_id": chat_id,
-                    "message_id": message_id,
-                    "kind": kind,
-                    "text": text,
-                    "checkin_id": checkin_id,
-                    "received_at": now,
-                },
+            stored = await _store_contact(
+                session, person, update_id, chat_id, message_id, kind, text, checkin_id, now
             )
-            if not stored:
-                return ReplyResult("duplicate")
-            person.last_contact_at = now
-            person.messages_received += 1
-            person.unreachable_at = None
-        return ReplyResult("stored")
+        return ReplyResult("stored" if stored else "duplicate")
 
     async def record_edit(
         self, *, telegram_user_id: int, chat_id: int, message_id: int, text: str | None
@@ -390,23 +375,18 @@ class Services:
                 or not consent.is_enrolled(person.status)
             ):
                 return CheckinAnswer(False)
-            stored = await repo.add_inbound(
+            stored = await _store_contact(
                 session,
-                {
-                    "update_id": update_id,
-                    "person_id": person.id,
-                    "chat_id": person.chat_id,
-                    "message_id": checkin.telegram_message_id,
-                    "kind": "button",
-                    "text": label,
-                    "checkin_id": checkin.id,
-                    "received_at": now,
-                },
+                person,
+                update_id,
+                person.chat_id,
+                checkin.telegram_message_id,
+                "button",
+                label,
+                checkin.id,
+                now,
             )
             if stored:
-                person.last_contact_at = now
-                person.messages_received += 1
-                person.unreachable_at = None
                 if checkin.answered_at is None:
                     person.checkins_answered += 1
                 checkin.status = "answered"
@@ -761,6 +741,38 @@ class Services:
 def _checkin_choices(checkin_id: int) -> tuple[tuple[Choice, ...], ...]:
     buttons = [Choice(label, f"ci:{checkin_id}:{code}") for code, label in texts.CHECKIN_CHOICES]
     return (tuple(buttons[:3]), tuple(buttons[3:]))
+
+
+async def _store_contact(
+    session: Any,
+    person: Person,
+    update_id: int,
+    chat_id: int,
+    message_id: int | None,
+    kind: str,
+    text: str | None,
+    checkin_id: int | None,
+    now: datetime,
+) -> bool:
+    """Keep what the person sent (once per update) and count it as a sign of life."""
+    stored = await repo.add_inbound(
+        session,
+        {
+            "update_id": update_id,
+            "person_id": person.id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "kind": kind,
+            "text": text,
+            "checkin_id": checkin_id,
+            "received_at": now,
+        },
+    )
+    if stored:
+        person.last_contact_at = now
+        person.messages_received += 1
+        person.unreachable_at = None
+    return stored
 
 
 def _zone(person: Person) -> ZoneInfo:
