@@ -131,6 +131,7 @@ async def post_init(application: BansouApplication) -> None:
         TelegramChannel(application.bot),
         limiter,
         idle_seconds=settings.sender_idle_seconds,
+        lease_seconds=settings.sender_lease_seconds,
     )
     state.sender.start()
     job_queue = application.job_queue

@@ -81,6 +81,10 @@ class Settings:
     webhook_secret: str | None = None
     # An outbox row leased by an instance that died goes out again after this long.
     outbox_lease_seconds: float = 600.0
+    # One instance at a time sends the outbox (Telegram's limits are per bot, not per
+    # instance). It renews its lease every third of this; if it dies, another instance
+    # takes over once the lease has run out.
+    sender_lease_seconds: float = 15.0
     log_level: str = "INFO"
     # Escalation SLAs: an unclaimed alert is raised again after this long.
     sla_p1_minutes: int = 10
@@ -188,6 +192,7 @@ _CONVERTERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "webhook_port": (_as_int, "8443"),
     "webhook_secret": (str, "a random string of letters, digits, _ and -"),
     "outbox_lease_seconds": (_as_float, "600"),
+    "sender_lease_seconds": (_as_float, "15"),
     "log_level": (str, "INFO"),
     "sla_p1_minutes": (_as_int, "10"),
     "sla_p2_minutes": (_as_int, "120"),
@@ -326,6 +331,7 @@ def _validate(settings: Settings) -> None:
     _validate_webhook(settings)
     positive = {
         "outbox_lease_seconds": settings.outbox_lease_seconds,
+        "sender_lease_seconds": settings.sender_lease_seconds,
         "invite_ttl_days": settings.invite_ttl_days,
         "checkin_sweep_seconds": settings.checkin_sweep_seconds,
         "sla_sweep_seconds": settings.sla_sweep_seconds,

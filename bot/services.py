@@ -62,6 +62,8 @@ SWEEP_BATCH = 10
 SWEEP_PAUSE = 0.003
 # The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
 LEASE = timedelta(minutes=10)
+# The database lease naming the one instance that sends the outbox.
+SENDER_LEASE = "outbox-sender"
 
 
 class NotAllowed(Exception):
@@ -596,7 +598,7 @@ class Services:
 
     # --- outbox (used by the sender) -------------------------------------------------------
 
-    async def claim_outbox(self, limit: int) -> list[OutboxItem]:
+    async def claim_outbox(self, limit: int, holder: str = repo.INSTANCE_ID) -> list[OutboxItem]:
         """Lease up to `limit` ready messages. Check-ins that may no longer go are dropped here:
         the person stopped or paused, or it is now night for them (re-planned, never sent at
         night)."""
@@ -604,7 +606,7 @@ class Services:
         items: list[OutboxItem] = []
         async with self.db.transaction() as session:
             lease = timedelta(seconds=self.settings.outbox_lease_seconds)
-            for row in await repo.claim_outbox(session, now, limit, lease):
+            for row in await repo.claim_outbox(session, now, limit, lease, holder):
                 if row.kind == "checkin" and not await self._checkin_may_go(session, row, now):
                     continue
                 items.append(
@@ -636,6 +638,30 @@ class Services:
             if checkin is not None and checkin.status == "queued":
                 checkin.status = "cancelled"
         return False
+
+    async def release_outbox(self, outbox_ids: Sequence[int], holder: str) -> None:
+        """Rows leased but not sent (shutdown, or the sending role moved on) go back now."""
+        if outbox_ids:
+            async with self.db.transaction() as session:
+                await repo.release_outbox(session, outbox_ids, holder)
+
+    async def hold_sender_lease(self, holder: str, seconds: float) -> bool:
+        """Take or renew the outbox-sending role for `holder`; False while another has it."""
+        async with self.db.transaction() as session:
+            return await repo.hold_lease(
+                session, SENDER_LEASE, holder, self.clock.now(), timedelta(seconds=seconds)
+            )
+
+    async def drop_sender_lease(self, holder: str) -> None:
+        async with self.db.transaction() as session:
+            await repo.drop_lease(session, SENDER_LEASE, holder)
+
+    async def take_over_outbox(self, holder: str, grace: float) -> int:
+        """The new sender: rows the previous one leased come back within `grace` seconds
+        (it stopped starting sends before its role expired; `grace` covers one in flight)."""
+        async with self.db.transaction() as session:
+            until = self.clock.now() + timedelta(seconds=grace)
+            return await repo.shorten_foreign_outbox_leases(session, holder, until)
 
     async def mark_sent(self, outbox_id: int, message_id: int) -> OutgoingMessage | None:
         """Record a delivery. For an alert copy that went out after its item was claimed or

@@ -408,3 +408,15 @@ class Connection(Base):
     status: Mapped[str] = mapped_column(String(20))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A role that one instance at a time holds (e.g. sending the outbox), renewed while it
+    runs. An instance that dies stops renewing and another takes the role once it expires."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # The holding instance (storage.repo.INSTANCE_ID or a test's own name).
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from storage.models import (
     EscalationSignal,
     Inbound,
     Invite,
+    Lease,
     Note,
     Outbox,
     Person,
@@ -419,7 +420,11 @@ async def recent_ack_exists(session: AsyncSession, person_id: int, since: dateti
 
 
 async def claim_outbox(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    holder: str = INSTANCE_ID,
 ) -> Sequence[Outbox]:
     """Lease ready rows (pending, or sending with an expired lease) to this sender."""
     statement = (
@@ -438,8 +443,38 @@ async def claim_outbox(
     for row in rows:
         row.status = "sending"
         row.lease_until = now + lease
-        row.claimed_by = INSTANCE_ID
+        row.claimed_by = holder
     return rows
+
+
+async def release_outbox(
+    session: AsyncSession, outbox_ids: Sequence[int], holder: str = INSTANCE_ID
+) -> None:
+    """Give back rows this instance leased but did not send, so they go without waiting."""
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id.in_(list(outbox_ids)),
+            Outbox.status == "sending",
+            Outbox.claimed_by == holder,
+        )
+        .values(status="pending", lease_until=None)
+    )
+
+
+async def shorten_foreign_outbox_leases(session: AsyncSession, holder: str, until: datetime) -> int:
+    """Rows leased by other instances expire by `until` at the latest (see OutboxSender)."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status == "sending",
+            Outbox.claimed_by != holder,
+            Outbox.lease_until > until,
+        )
+        .values(lease_until=until)
+        .returning(Outbox.id)
+    )
+    return len(result.all())
 
 
 async def outbox_by_id(session: AsyncSession, outbox_id: int) -> Outbox | None:
@@ -458,6 +493,34 @@ async def cancel_pending_outbox(
         )
         .values(status="cancelled")
     )
+
+
+# --- leases -----------------------------------------------------------------------------
+
+
+async def hold_lease(
+    session: AsyncSession, name: str, holder: str, now: datetime, duration: timedelta
+) -> bool:
+    """Take or renew the named lease for `holder` until now + duration.
+
+    False while another holder's lease is unexpired. On PostgreSQL two instances racing for
+    an expired lease serialise on its row, and the second sees the first's renewal."""
+    if await insert_ignoring_conflict(
+        session, Lease, {"name": name, "holder": holder, "expires_at": now + duration}, ["name"]
+    ):
+        return True
+    result = await session.execute(
+        update(Lease)
+        .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+        .values(holder=holder, expires_at=now + duration)
+        .returning(Lease.name)
+    )
+    return result.first() is not None
+
+
+async def drop_lease(session: AsyncSession, name: str, holder: str) -> None:
+    """Give the lease up (on shutdown) so another instance takes over at once."""
+    await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
 
 
 # --- audit --------------------------------------------------------------------------------

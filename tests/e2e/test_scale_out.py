@@ -2,9 +2,11 @@
 
 Both run in webhook mode behind a tiny round-robin proxy standing in for the load balancer
 (the stand-in, like Telegram, delivers to one public URL). Shown: every due check-in goes out
-exactly once and both instances send some; updates spread over both instances are handled
-exactly once and in order per chat; SIGKILLing one instance mid-batch loses no check-in —
-the other takes its leased rows over once the (short, configurable) lease has run out.
+exactly once, sent by the one instance holding the sender lease, so the two together never
+exceed the bot's rate in any second; updates spread over both instances are handled exactly
+once and in order per chat; SIGKILLing the sending instance mid-batch loses no check-in —
+the other takes the sender lease over once it has run out, and the dead one's leased rows
+once their (short, configurable) outbox lease has.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ BASE_ID = 20_000_000
 SECRET = "scale-out-secret"
 # OutboxSender's default: at most this many sends are in flight per instance.
 MAX_IN_FLIGHT = 32
+# Short, so the kill test's survivor takes the sending role over quickly.
+SENDER_LEASE = 2.0
 CHECKIN_TEXTS = frozenset(texts.CHECKIN_VARIANTS)
 
 
@@ -223,6 +227,7 @@ async def cluster(
         BANSOU_WEBHOOK_LISTEN="127.0.0.1",
         BANSOU_WEBHOOK_SECRET=SECRET,
         BANSOU_OUTBOX_LEASE_SECONDS=str(lease),
+        BANSOU_SENDER_LEASE_SECONDS=str(SENDER_LEASE),
         BANSOU_SEND_RATE_PER_SECOND=str(rate),
         BANSOU_PER_CHAT_INTERVAL_SECONDS="0",
         BANSOU_CHECKIN_SWEEP_SECONDS="0.2",
@@ -355,9 +360,11 @@ async def test_two_instances_send_every_checkin_once_and_share_updates(
     per_chat = checkins_per_chat(standin)
     assert len(per_chat) == PEOPLE
     assert set(per_chat.values()) == {1}, "some check-in went out twice"
-    # Both instances did part of the sending.
-    assert set(senders) == {a.instance_id, b.instance_id}, senders
+    # One instance sent them all, so together they kept to the bot's rate (each instance's
+    # limiter allows 100/s; two sending at once would have reached about 200).
+    assert len(senders) == 1 and set(senders) <= {a.instance_id, b.instance_id}, senders
     assert sum(senders.values()) == PEOPLE
+    assert standin.max_sends_in_window(1.0) <= 100
     # The balancer spread deliveries over both, and each update was handled exactly once,
     # in the order each person wrote.
     assert standin.pending_updates() == 0
@@ -378,17 +385,17 @@ async def test_killing_one_instance_mid_batch_loses_no_checkin(
     now = datetime.now(UTC)
     zone, slot = daytime_zone(now)
     seed_people(pg_database, zone, now - timedelta(days=3))
-    # A slower pace (per instance) so the kill lands mid-batch.
+    # A slow pace so the kill lands mid-batch.
     async with cluster(standin, pg_database, tmp_path, rate=40, lease=3) as (a, b):
         make_everyone_due(pg_database, slot)
 
-        async def a_is_sending() -> bool:
-            return (await sent_by(pg_database))[a.instance_id] >= 10 and len(
-                checkins_per_chat(standin)
-            ) >= 40
+        async def one_is_sending() -> bool:
+            return max((await sent_by(pg_database)).values(), default=0) >= 40
 
-        await wait_until(a_is_sending, "instance a never got going", within=20)
-        a.kill()
+        await wait_until(one_is_sending, "no instance got going", within=20)
+        [sender] = await sent_by(pg_database)
+        killed, survivor = (a, b) if sender == a.instance_id else (b, a)
+        killed.kill()
         at_kill = len(checkins_per_chat(standin))
         assert at_kill < PEOPLE, "the kill did not land mid-batch"
 
@@ -397,10 +404,11 @@ async def test_killing_one_instance_mid_batch_loses_no_checkin(
                 await outbox_state(pg_database)
             ) == {"sent": PEOPLE}
 
-        # b finishes its own rows and, after the 3 s lease, the ones a held when it died.
+        # The survivor takes the sender lease over once it has run out (2 s), sends the rest,
+        # and the rows the killed one held once their 3 s outbox lease has run out.
         await wait_until(all_sent, "check-ins were lost with the killed instance", within=60)
         senders = await sent_by(pg_database)
-    assert a.process is not None and a.process.returncode == -signal.SIGKILL
+    assert killed.process is not None and killed.process.returncode == -signal.SIGKILL
 
     per_chat = checkins_per_chat(standin)
     assert len(per_chat) == PEOPLE  # nobody was forgotten
@@ -409,5 +417,6 @@ async def test_killing_one_instance_mid_batch_loses_no_checkin(
     # commit before the kill cannot be told from one that never left, so b sends it again.
     # Only sends in flight at the kill can be in that window: at most max_in_flight.
     assert duplicated <= MAX_IN_FLIGHT, duplicated
-    assert senders[b.instance_id] > 0
+    assert senders[survivor.instance_id] > 0
+    assert "now sends the outbox" in survivor.log()
     print(f"sent before kill: {at_kill}/{PEOPLE}; duplicated: {duplicated}; by: {dict(senders)}")

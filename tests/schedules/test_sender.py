@@ -7,6 +7,7 @@ Runs on SQLite always and on PostgreSQL when BANSOU_TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import shutil
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from bot.domain import consent
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CHECKIN, PRIORITY_REPLY
 from bot.services import LEASE, MAX_ATTEMPTS, Services
 from schedules.ratelimit import SendLimiter
-from schedules.sender import OutboxSender
+from schedules.sender import TAKEOVER_GRACE, OutboxSender
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
@@ -542,3 +543,125 @@ async def test_a_sender_that_died_mid_send_is_taken_over_after_the_lease(
     assert await rig.drain() == 1
     assert (await rig.outbox(outbox_id)).status == "sent"
     assert len(rig.channel.sent_to(TEAM_CHAT)) == 1
+
+
+# --- one sender at a time (the sender lease) ---------------------------------------------------
+
+LEASE_SECONDS = 15.0
+
+
+def leased_sender(rig: Rig, holder: str, **options: Any) -> OutboxSender:
+    """A sender of another instance on the same database, sharing the rig's clocks."""
+    limiter = SendLimiter(per_second=1000, per_chat_interval=0, monotonic=rig.mono)
+    return OutboxSender(
+        rig.services,
+        rig.channel,
+        limiter=limiter,
+        lease_seconds=LEASE_SECONDS,
+        holder=holder,
+        **options,
+    )
+
+
+async def test_only_the_holder_of_the_sender_lease_sends(rig: Rig) -> None:
+    a, b = leased_sender(rig, "instance-a"), leased_sender(rig, "instance-b")
+    assert await a.lead()
+    assert not await b.lead()
+    rig.advance(1.5)  # the new holder's hand-over pause
+    await rig.message("ack", 4300)
+    assert await b.drain_once() == 0
+    assert await a.drain_once() == 1
+    assert len(rig.channel.sent_to(4300)) == 1
+    # The holder renews; the other keeps being refused while the holder lives.
+    for _ in range(5):
+        rig.advance(LEASE_SECONDS / 3 + 0.1)
+        assert await a.lead()
+        assert not await b.lead()
+
+
+async def test_a_new_holder_pauses_one_second_before_its_first_send(rig: Rig) -> None:
+    a = leased_sender(rig, "instance-a")
+    assert await a.lead()
+    assert a.limiter.reserve(4310) >= 1.0 - 1e-6
+
+
+async def test_a_dead_holder_is_replaced_after_its_lease_and_its_rows_come_back(
+    rig: Rig, services: Services
+) -> None:
+    a, b = leased_sender(rig, "instance-a"), leased_sender(rig, "instance-b")
+    assert await a.lead()
+    outbox_id = await rig.message("alert", TEAM_CHAT)
+    [item] = await services.claim_outbox(10, "instance-a")  # then instance a dies
+    assert item.id == outbox_id
+
+    rig.advance(LEASE_SECONDS - 1)
+    assert not await b.lead()  # a's lease still runs
+    rig.advance(1)
+    assert not await b.lead()  # b asks again only a third of a lease later
+    rig.advance(LEASE_SECONDS / 3)
+    assert await b.lead()
+    # a leased the row for the whole outbox lease; b takes it after the grace period.
+    lease_until = (await rig.outbox(outbox_id)).lease_until
+    assert lease_until is not None
+    assert seconds_after(lease_until, rig.clock.now()) == pytest.approx(TAKEOVER_GRACE)
+    rig.advance(TAKEOVER_GRACE - 1)
+    assert await b.drain_once() == 0
+    rig.advance(2)
+    assert await b.drain_once() == 1
+    assert (await rig.outbox(outbox_id)).status == "sent"
+    assert len(rig.channel.sent_to(TEAM_CHAT)) == 1
+    # The old holder, back from the dead, finds the role taken and sends nothing.
+    await rig.message("ack", 4320)
+    assert await a.drain_once() == 0
+    assert not await a.lead()
+
+
+async def test_a_holder_past_its_lease_gives_its_waiting_rows_back_unsent(rig: Rig) -> None:
+    async def sleep_on_the_rig_clock(seconds: float) -> None:
+        rig.advance(seconds)
+
+    a = leased_sender(rig, "instance-a", sleep=sleep_on_the_rig_clock)
+    # One send per chat every 20 s: longer than the lease is good for without renewal.
+    a.limiter = SendLimiter(per_second=1000, per_chat_interval=20.0, monotonic=rig.mono)
+    assert await a.lead()  # pauses a's limiter for the hand-over second
+    first = await rig.message("ack", 4330)
+    second = await rig.message("reply", 4330)
+    rig.advance(2)  # not yet time to renew
+    assert await a.drain_once() == 2
+    assert (await rig.outbox(first)).status == "sent"
+    row = await rig.outbox(second)
+    assert (row.status, row.lease_until, row.attempts) == ("pending", None, 0)
+    assert len(rig.channel.sent_to(4330)) == 1
+
+
+async def test_stopping_gives_back_rows_waiting_their_turn_and_the_lease(rig: Rig) -> None:
+    waiting = asyncio.Event()
+
+    async def never(seconds: float) -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    a = leased_sender(rig, "instance-a", sleep=never)
+    b = leased_sender(rig, "instance-b")
+    outbox_id = await rig.message("ack", 4340)
+    a.start()
+    await asyncio.wait_for(waiting.wait(), timeout=5)  # claimed; waiting for the pause to end
+    assert (await rig.outbox(outbox_id)).status == "sending"
+    await a.stop()
+    row = await rig.outbox(outbox_id)
+    assert (row.status, row.lease_until) == ("pending", None)
+    assert await b.lead()  # at once: the lease was handed back
+    rig.advance(1.5)
+    assert await b.drain_once() == 1
+    assert len(rig.channel.sent_to(4340)) == 1
+
+
+async def test_of_instances_racing_for_a_free_or_expired_lease_one_wins(
+    rig: Rig, services: Services
+) -> None:
+    holders = [f"instance-{n}" for n in range(8)]
+    won = await asyncio.gather(*(services.hold_sender_lease(h, LEASE_SECONDS) for h in holders))
+    assert sum(won) == 1
+    rig.advance(LEASE_SECONDS + 1)
+    won = await asyncio.gather(*(services.hold_sender_lease(h, LEASE_SECONDS) for h in holders))
+    assert sum(won) == 1
