@@ -569,18 +569,32 @@ class Queue:
             rows.append((Choice(texts.RECONNECT_NONE, f"esc:{case.id}:rc:0"),))
             return StaffActionResult("ok", name=person.display_name, choices=tuple(rows))
 
+    async def note_target(self, escalation_id: int, telegram_user_id: int) -> StaffActionResult:
+        """The note button: who a note on this item (open or resolved) would be about."""
+        async with self.db.transaction() as session:
+            checked = await self._check_case(
+                session, escalation_id, telegram_user_id, allow_resolved=True
+            )
+            if isinstance(checked, StaffActionResult):
+                return checked
+            return StaffActionResult("ok", name=checked[2].display_name)
+
     async def _check_case(
-        self, session: Any, escalation_id: int, telegram_user_id: int
+        self,
+        session: Any,
+        escalation_id: int,
+        telegram_user_id: int,
+        allow_resolved: bool = False,
     ) -> tuple[Escalation, Staff, Person] | StaffActionResult:
         staff = await self._staff_for(session, telegram_user_id)
-        case = await repo.escalation_by_id(session, escalation_id, lock=True)
+        case = await repo.escalation_by_id(session, escalation_id, lock=not allow_resolved)
         if staff is None:
             return StaffActionResult("forbidden")
         if case is None:
             return StaffActionResult("missing")
         if not await repo.is_team_member(session, case.team_id, staff.id):
             return StaffActionResult("forbidden")
-        if case.status == ladder.RESOLVED:
+        if case.status == ladder.RESOLVED and not allow_resolved:
             return StaffActionResult("resolved")
         person = await repo.person_by_id(session, case.person_id)
         if person is None:
@@ -912,25 +926,30 @@ class Queue:
 
     async def set_alert_chat(
         self, telegram_user_id: int, chat_id: int, team_name: str | None = None
-    ) -> Team | None:
+    ) -> Team | tuple[str, ...] | None:
         """The group receives alerts of the named team (one of the coordinator's own), or of
-        the coordinator's first team when no name is given."""
+        the coordinator's only team when no name is given. When that does not say which
+        team, the coordinator's team names come back to choose from; None for anyone else.
+        """
         now = self.clock.now()
         async with self.db.transaction() as session:
             staff = await self._staff_for(session, telegram_user_id)
             if staff is None or staff.role != "coordinator":
                 return None
-            team_ids = await repo.staff_team_ids(session, staff.id)
-            if not team_ids:
+            teams = [
+                await repo.team_by_id(session, i)
+                for i in await repo.staff_team_ids(session, staff.id)
+            ]
+            own = [t for t in teams if t is not None]
+            if not own:
                 return None
             if team_name:
-                named = await repo.team_by_name(session, team_name)
-                if named is None or named.id not in team_ids:
-                    return None
-                team: Team | None = named
+                matching = [t for t in own if t.name == team_name]
             else:
-                team = await repo.team_by_id(session, team_ids[0])
-            assert team is not None
+                matching = own if len(own) == 1 else []
+            if not matching:
+                return tuple(t.name for t in own)
+            team = matching[0]
             team.alert_chat_id = chat_id
             await repo.add_audit(
                 session,

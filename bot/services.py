@@ -341,6 +341,24 @@ class Services:
             )
         return ReplyResult("stored" if stored else "duplicate")
 
+    async def record_contact(
+        self, *, update_id: int, telegram_user_id: int, chat_id: int, kind: str
+    ) -> bool:
+        """A command or button press from an enrolled person: nothing of theirs to keep or
+        assess, but a sign of life all the same (it ends a silence, like any message)."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            person = await repo.person_by_user(session, telegram_user_id, lock=True)
+            if person is None or not consent.is_enrolled(person.status):
+                return False
+            # No words to assess: stored as assessed already.
+            stored = await _store_contact(
+                session, person, update_id, chat_id, None, kind, None, None, now, level="none"
+            )
+            if stored:
+                await self.queue.sign_of_life(session, person, now)
+            return stored
+
     async def record_edit(
         self, *, telegram_user_id: int, chat_id: int, message_id: int, text: str | None
     ) -> int | None:
@@ -779,6 +797,7 @@ async def _store_contact(
     text: str | None,
     checkin_id: int | None,
     now: datetime,
+    level: str | None = None,
 ) -> bool:
     """Keep what the person sent (once per update) and count it as a sign of life."""
     stored = await repo.add_inbound(
@@ -792,6 +811,7 @@ async def _store_contact(
             "text": text,
             "checkin_id": checkin_id,
             "received_at": now,
+            "level": level,
         },
     )
     if stored:

@@ -7,6 +7,7 @@ bump `CONSENT_TEXT_VERSION` whenever the consent explanation changes in meaning.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 # The version of the consent explanation a person agreed to (stored with the consent).
@@ -455,6 +456,14 @@ def alert_chat_set(team: str) -> str:
     return f"このグループを「{team}」の通知先にしました。"
 
 
+def alert_chat_which_team(teams: Sequence[str]) -> str:
+    names = "、".join(teams)
+    return (
+        f"どのチームの通知先にしますか？ /set_alert_chat チーム名 で選んでください。"
+        f"（チーム：{names}）"
+    )
+
+
 ALERT_CHAT_GROUP_ONLY = "このコマンドは、通知を受けたいグループの中で使ってください。"
 SUPPORTER_INVITE_USAGE = "使い方：/invite_supporter 名前（例：/invite_supporter 佐藤）"
 REMOVE_USAGE = "使い方：/remove_supporter 名前"
@@ -598,6 +607,8 @@ KIND_LABELS = {
     "video_note": "（ビデオ）",
     "location": "（位置情報）",
     "button": "（ボタン）",
+    "command": "（コマンド）",
+    "menu": "（設定のボタン）",
 }
 CONNECTION_LABELS = {
     "proposed": "本人に確認中",

@@ -20,7 +20,7 @@ async def _coordinator(update: Update, context: BansouContext) -> int | None:
     caller = await _caller(update, context)
     user = update.effective_user
     if caller.kind != "staff" or caller.role != "coordinator" or user is None:
-        await _not_for_you(update, caller)
+        await _not_for_you(update, context, caller)
         return None
     return user.id
 
@@ -67,7 +67,10 @@ async def set_alert_chat(update: Update, context: BansouContext) -> None:
     team_name = " ".join(context.args or []).strip() or None
     team = await context.state.services.queue.set_alert_chat(user.id, chat.id, team_name)
     if team is None:
-        # Not a coordinator (or not their team): say nothing in a group.
+        # Not a coordinator: say nothing in a group.
+        return
+    if isinstance(team, tuple):
+        await reply(update, texts.alert_chat_which_team(team))
         return
     await reply(update, texts.alert_chat_set(team.name))
 
@@ -119,7 +122,7 @@ async def schedule(update: Update, context: BansouContext) -> None:
     user = update.effective_user
     args = context.args or []
     if caller.kind != "staff" or user is None:
-        await _not_for_you(update, caller)
+        await _not_for_you(update, context, caller)
         return
     if not args:
         await reply(update, texts.SCHEDULE_USAGE)
@@ -138,7 +141,7 @@ async def quiet(update: Update, context: BansouContext) -> None:
     user = update.effective_user
     args = context.args or []
     if caller.kind != "staff" or user is None:
-        await _not_for_you(update, caller)
+        await _not_for_you(update, context, caller)
         return
     if len(args) < 2:
         await reply(update, texts.QUIET_USAGE)

@@ -28,11 +28,21 @@ async def _caller(update: Update, context: BansouContext) -> Caller:
     return await context.state.services.identify(user.id)
 
 
-async def _not_for_you(update: Update, caller: Caller) -> None:
+async def _contact(update: Update, context: BansouContext, kind: str = "command") -> None:
+    """A person's command or menu button is a sign of life too (its words are not kept)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is not None and chat is not None:
+        await context.state.services.record_contact(
+            update_id=update.update_id, telegram_user_id=user.id, chat_id=chat.id, kind=kind
+        )
+
+
+async def _not_for_you(update: Update, context: BansouContext, caller: Caller) -> None:
     """What someone hears when a command is not theirs: nothing that reveals staff features."""
     if caller.kind == "staff":
         await reply(update, texts.STAFF_HELP)
     elif caller.kind == "person":
+        await _contact(update, context)
         await reply(update, texts.PERSON_UNKNOWN_COMMAND)
     else:
         await reply(update, texts.UNKNOWN_USER)
@@ -65,6 +75,7 @@ async def start(update: Update, context: BansouContext) -> None:
     if caller.kind == "staff":
         await reply(update, texts.STAFF_HELP)
     elif caller.kind == "person" and caller.status in ("active", "paused"):
+        await _contact(update, context)
         await reply(update, texts.PERSON_HELP)
     elif caller.kind == "person" and caller.status == "invited":
         await reply(update, texts.CONSENT_PENDING)
@@ -83,6 +94,7 @@ async def help_command(update: Update, context: BansouContext) -> None:
     if caller.kind == "staff":
         await reply(update, texts.STAFF_HELP)
     elif caller.kind == "person" and caller.status in ("active", "paused"):
+        await _contact(update, context)
         await reply(update, texts.PERSON_HELP)
     elif caller.kind == "person":
         await reply(update, texts.INACTIVE_CONTACT)
@@ -95,11 +107,12 @@ async def _enrolled_person(update: Update, context: BansouContext) -> int | None
     caller = await _caller(update, context)
     user = update.effective_user
     if caller.kind != "person" or user is None:
-        await _not_for_you(update, caller)
+        await _not_for_you(update, context, caller)
         return None
     if caller.status not in ("active", "paused"):
         await reply(update, texts.NOT_ACTIVE)
         return None
+    await _contact(update, context)
     return user.id
 
 
@@ -239,6 +252,8 @@ async def callback(update: Update, context: BansouContext) -> None:
                 if context.state.sender is not None:
                     context.state.sender.wake()
                 return
+    if action in ("freq", "pause", "stop"):
+        await _contact(update, context, "menu")
     if action == "freq" and await services.is_enrolled(user.id):
         next_local = await context.state.schedules.choose_frequency(user.id, rest)
         if next_local is not None or rest in dict(texts.FREQUENCY_CHOICES):
@@ -276,7 +291,7 @@ async def unknown_command(update: Update, context: BansouContext) -> None:
     if caller.kind == "person":
         await message(update, context)
         return
-    await _not_for_you(update, caller)
+    await _not_for_you(update, context, caller)
 
 
 def person_commands() -> list[BotCommand]:

@@ -26,7 +26,7 @@ async def _staff_only(update: Update, context: BansouContext) -> int | None:
     caller = await _caller(update, context)
     user = update.effective_user
     if caller.kind != "staff" or user is None:
-        await _not_for_you(update, caller)
+        await _not_for_you(update, context, caller)
         return None
     return user.id
 
@@ -93,8 +93,8 @@ async def alert_callback(update: Update, context: BansouContext) -> None:
         await _resolve(update, context, escalation_id, "reconnected", int(parts[3]) or None)
         return
     if action == "note":
-        result = await queue.outcome_choices(escalation_id, user_id)  # same checks as resolve
-        if result.kind not in ("ok", "resolved"):
+        result = await queue.note_target(escalation_id, user_id)
+        if result.kind != "ok":
             await query.answer(_refusal(result), show_alert=True)
             return
         await query.answer(texts.note_hint(result.name), show_alert=True)

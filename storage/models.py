@@ -241,7 +241,8 @@ class Inbound(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    # text / button / sticker / photo / voice / video_note / location / other
+    # text / button / sticker / photo / voice / video_note / location / other; command and
+    # menu (a command or a non-check-in button: contact without words, text always None).
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str | None] = mapped_column(Text)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin.id", ondelete="SET NULL"))

@@ -16,6 +16,7 @@ from bot.services import Services
 from bot.teams import Teams
 from storage import repo
 from storage.models import Audit, Connection, EscalationSignal, Note, Outbox, Person
+from storage.models import Team as TeamRow
 from tests.bot.staffing import (
     ALERT_CHAT,
     COORD,
@@ -287,8 +288,13 @@ async def test_claims_from_outside_the_team_or_on_resolved_items_are_refused(
     assert (await team.queue.claim(case.id, OTHER_SUPPORTER)).kind == "forbidden"
     assert (await team.queue.outcome_choices(case.id, OTHER_SUPPORTER)).kind == "forbidden"
     assert (await team.queue.resolve(case.id, OTHER_SUPPORTER, "contacted")).kind == "forbidden"
+    assert (await team.queue.note_target(case.id, OTHER_SUPPORTER)).kind == "forbidden"
     assert (await team.cases())[0].status == "open"
+    assert (await team.queue.note_target(case.id, SUPPORTER)).name == "田中さん"
     assert (await team.queue.resolve(case.id, SUPPORTER, "false_alarm")).kind == "ok"
+    # A note can still be written after resolving; the button names the person.
+    assert (await team.queue.note_target(case.id, SUPPORTER)).name == "田中さん"
+    assert (await team.queue.note_target(case.id, OTHER_SUPPORTER)).kind == "forbidden"
     assert (await team.queue.claim(case.id, SUPPORTER)).kind == "resolved"
     assert (await team.queue.resolve(case.id, SUPPORTER, "visited")).kind == "resolved"
     [case] = await team.cases()
@@ -537,6 +543,15 @@ async def test_alert_chat_for_a_named_team_of_the_coordinator(team: Team) -> Non
     assert (await Teams(team.services.db, team.clock).new_team(COORD, "東区チーム")) == "ok"
     chosen = await team.queue.set_alert_chat(COORD, -100777, "東区チーム")
     assert chosen is not None and chosen.name == "東区チーム"
-    # A team the coordinator is not in, or an unknown one, changes nothing.
-    assert await team.queue.set_alert_chat(COORD, -100778, "西区チーム") is None
+    # A team the coordinator is not in, or an unknown one, changes nothing: the coordinator
+    # is given their own teams to choose from; anyone else, nothing.
+    assert await team.queue.set_alert_chat(COORD, -100778, "西区チーム") == (
+        "default",
+        "東区チーム",
+    )
     assert await team.queue.set_alert_chat(SUPPORTER, -100779, "東区チーム") is None
+    # With two teams, no name does not silently pick one.
+    assert await team.queue.set_alert_chat(COORD, -100780) == ("default", "東区チーム")
+    async with team.services.db.transaction() as session:
+        alert_chats = {t.alert_chat_id for t in (await session.scalars(select(TeamRow))).all()}
+    assert -100780 not in alert_chats and -100777 in alert_chats

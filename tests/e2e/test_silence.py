@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import texts
-from storage.models import Checkin, Escalation
+from storage.models import Checkin, Escalation, Inbound
 from tests.e2e.harness import (
     COORDINATOR_ID,
     PERSON_ID,
@@ -129,3 +129,27 @@ async def test_paused_people_are_never_silent(world: World) -> None:
     )
     assert await _judge(world, 24 * 20) == (0, 0)
     assert await _cases(world) == []
+
+
+@pytest.mark.parametrize("command", ["/help", "/queue"])
+async def test_a_command_ends_a_silence_too_and_its_words_are_not_kept(
+    world: World, command: str
+) -> None:
+    await enrol_coordinator(world)
+    person = await enrol_person(world)
+    for _ in range(3):
+        await _next_checkin_sent(world)
+    await _judge(world, 23)
+    [case] = await _cases(world)
+    assert case.reason == "silence"
+    before = (await world.person(PERSON_ID)).last_contact_at
+
+    person.send_text(command)  # a person's own command, or one only staff have
+    await world.standin.await_for(
+        lambda: "連絡がありました" in (world.standin.sent_messages(COORDINATOR_ID)[-1].text or "")
+    )
+    after = (await world.person(PERSON_ID)).last_contact_at
+    assert before is not None and after is not None and after > before
+    async with world.db.transaction() as session:
+        [kept] = (await session.scalars(select(Inbound))).all()
+    assert (kept.kind, kept.text, kept.level) == ("command", None, "none")
