@@ -105,7 +105,11 @@ async def run(args: argparse.Namespace, url: str) -> None:
             group_per_minute=settings.group_messages_per_minute,
         )
         sender = OutboxSender(
-            services, TelegramChannel(bot), limiter, idle_seconds=settings.sender_idle_seconds
+            services,
+            TelegramChannel(bot),
+            limiter,
+            idle_seconds=settings.sender_idle_seconds,
+            lease_seconds=settings.sender_lease_seconds,  # as `bansou run` does
         )
         probe = LoopProbe()
         probe.start()
