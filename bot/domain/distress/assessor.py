@@ -33,6 +33,8 @@ _GAP_POS = _FUNCTION_POS | {"副詞"}
 _PREDICATE_POS = frozenset({"動詞", "形容詞"})
 # ない is an auxiliary or an adjective; なくなる (run out, stop being) is a verb.
 _NEGATION_POS = frozenset({"助動詞", "形容詞", "動詞"})
+_BRACKETS = frozenset({"括弧開", "括弧閉"})
+_CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 
 # Context caps: how far each kind of context lowers a level.
 _SOFTEN = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
@@ -40,6 +42,8 @@ _OTHER_PERSON = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH
 # A laugh does not lower an explicit urgent reading: "死にたいw" often masks the real thing.
 _JOKE = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 _NOT_NOW = {Level.URGENT: Level.HIGH}
+# Long ago and over now (若い頃は借金…今は完済): only an urgent reading stays, as watch.
+_LONG_OVER = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Level.NONE}
 
 # The same, on ranks (0 none … 3 urgent): Level's comparisons are Python-level calls.
 _LEVELS = (Level.NONE, Level.WATCH, Level.HIGH, Level.URGENT)
@@ -54,6 +58,7 @@ _SOFTEN_RANK = _on_ranks(_SOFTEN)
 _OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON)
 _JOKE_RANK = _on_ranks(_JOKE)
 _NOT_NOW_RANK = _on_ranks(_NOT_NOW)
+_LONG_OVER_RANK = _on_ranks(_LONG_OVER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,7 @@ class _Tok:
         "markers",
         "negation",
         "not_negation",
+        "obligation",
         "other_person",
         "pair_first",
         "past",
@@ -172,6 +178,7 @@ class _Tok:
     transparent: bool  # negation and past reach across it
     not_negation: bool  # しか
     conditional: bool  # ば, と, きゃ after a negation
+    obligation: bool  # いけない, だめ, あかん after 〜なきゃ/〜ないと: "must", not "cannot"
     past: bool  # past lemma (た)
     past_aux: bool  # past lemma as an auxiliary
     joke: bool
@@ -218,7 +225,8 @@ class _Tok:
         self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
         self.dialect = surface in grammar.negation_surfaces_after_adjective
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
-        self.mark = pos1 == "補助記号"
+        # Quote brackets keep a title or quotation inside its sentence: 「死にたい夜に」って本.
+        self.mark = pos1 == "補助記号" and pos2 not in _BRACKETS
         self.sentence_mark = self.mark and pos2 != "読点"
         self.clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
         self.clause_break = self.mark or self.clause_after
@@ -227,13 +235,18 @@ class _Tok:
         self.gap = pos1 in _GAP_POS or helper_verb
         self.transparent = pos1 in _FUNCTION_POS or has_key(grammar.transparent) or helper_verb
         self.not_negation = lemma in grammar.not_negation_markers
-        self.conditional = lemma in grammar.conditional_after_negation
+        self.conditional = (
+            lemma in grammar.conditional_after_negation
+            or surface in grammar.conditional_after_negation
+        )
+        self.obligation = has_key(grammar.obligation)
         self.past = lemma in grammar.past_lemmas
         self.past_aux = self.past and pos1 == "助動詞"
         self.joke = surface in grammar.joke_surfaces
         markers = pair_first = 0
         for bit, words in assessor.marker_lists:
-            if has_key(words):
+            # A counter suffix is no film or book: 5本目 (the fifth can), not 本.
+            if has_key(words) and not (bit == _MEDIA and pos1 == "接尾辞"):
                 markers |= bit
             if surface in assessor.marker_pairs[bit]:
                 pair_first |= bit
@@ -277,6 +290,7 @@ class _Message:
         clause_id = sentence_id = 0
         markers = 0  # every marker bit (single or pair start) present in the message
         jokes = False
+        conditional_negation = False
         if starts is None or ends is None:
             ends = list(accumulate(map(_get_length, tokens)))
             starts = [0, *ends[:-1]] if ends else []
@@ -295,6 +309,10 @@ class _Message:
             token = tokens[i]
             if token.negation:
                 negation[i] = True
+                if token.cform.startswith(_CONDITIONAL_FORM) or (
+                    i + 1 < n and tokens[i + 1].conditional
+                ):
+                    conditional_negation = True
             elif token.dialect:
                 # 博多: 寂しくなか, 大丈夫じゃなか
                 negation[i] = previous.dialect_enabler
@@ -317,8 +335,33 @@ class _Message:
             previous = token
         self.clause_start = clause_start
         self.clause_end = [*clause_start[1:], n]
+        if conditional_negation:
+            # 払わなきゃ, 寝ないと(いけない): an obligation, not an inability. A wish
+            # (覚めなければいいのに) or a quote (ないと思う) stays a negation.
+            for i in range(n):
+                if negation[i]:
+                    end = _obligation(tokens, clause, i)
+                    if end >= 0:
+                        negation[i] = False
+                        # ...and いけない/ならない's own ない is part of the "must".
+                        if end < n and negation[end]:
+                            negation[end] = False
         self.markers = markers
         self.jokes = jokes
+
+
+def _obligation(tokens: list[_Tok], clause: list[int], i: int) -> int:
+    """-1, or the end of "must" if the negation at ``i`` starts one (〜なきゃ, 〜ないと)."""
+    n = len(tokens)
+    k = i + 1
+    if k < n and tokens[k].conditional:
+        k += 1
+    elif not tokens[i].cform.startswith(_CONDITIONAL_FORM):
+        return -1
+    # The obligation ends the clause (払わなきゃ) or is spelt out (ないといけない, なきゃだめ).
+    if k >= n or clause[k] != clause[i] or tokens[k].mark:
+        return k
+    return k + 1 if tokens[k].obligation else -1
 
 
 def _element_matches(element: Element, token: _Tok) -> bool:
@@ -721,11 +764,22 @@ class Assessor:
                 and _any_element(rule.unless_next, tokens[last + 1])
             )
             or (rule.unless_clause and not rule.unless_clause.isdisjoint(_words(tokens[begin:end])))
+            or (rule.unless_message and not rule.unless_message.isdisjoint(_words(tokens)))
         ):
             notes.append("idiom")
             return Level.NONE
         if rule.negatable and self._negated(message, first, last):
             notes.append("negated")
+            return Level.NONE
+        if (
+            rule.has_negation
+            and rule.words
+            and self._negated(message, first, last, own=any(message.negation[first : last + 1]))
+        ):
+            # A pattern that is itself a negation (眠れない) is cancelled by a second one:
+            # 眠れないことはない, 食べられないわけじゃない. (Word sequences only: an all_of
+            # match does not say which negation in the clause is its own.)
+            notes.append("double negation")
             return Level.NONE
         # Levels as ranks (0 none … 3 urgent) below.
         level = _RANK[rule.level]
@@ -769,7 +823,8 @@ class Assessor:
                 and present & _RESOLVED
                 and self._resolved_elsewhere(message, clause)
             ):
-                level = min(level, _SOFTEN_RANK[level])
+                cap = _LONG_OVER_RANK if distant else _SOFTEN_RANK
+                level = min(level, cap[level])
                 notes.append("past, resolved")
             elif distant:
                 level = min(level, _NOT_NOW_RANK[level])
@@ -792,8 +847,12 @@ class Assessor:
         clause = message.clause[last]
         return range(last + 1, message.clause_end[clause])
 
-    def _negated(self, message: _Message, first: int, last: int) -> bool:
-        """A negation later in the clause that reaches the match (死にたいなんて思ってない)."""
+    def _negated(self, message: _Message, first: int, last: int, own: bool = True) -> bool:
+        """A negation later in the clause that reaches the match (死にたいなんて思ってない).
+
+        ``own=False``: the match ended on the other alternative of its NEG element
+        (意味が分から|ない), so the first negation after it is still its own.
+        """
         tokens = message.tokens
         negation = message.negation
         # 死ぬしかない: しか…ない is "nothing but", not a negation.
@@ -801,6 +860,9 @@ class Assessor:
         for j in self._scan_after(message, last):
             token = tokens[j]
             if negation[j]:
+                if not own:
+                    own = True
+                    continue
                 if only:
                     return False
                 # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials.
