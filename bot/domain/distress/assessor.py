@@ -35,13 +35,14 @@ _PREDICATE_POS = frozenset({"動詞", "形容詞"})
 _NEGATION_POS = frozenset({"助動詞", "形容詞", "動詞"})
 _BRACKETS = frozenset({"括弧開", "括弧閉"})
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
+_IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
 # Context caps: how far each kind of context lowers a level.
 _SOFTEN = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 _OTHER_PERSON = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 # A laugh does not lower an explicit urgent reading: "死にたいw" often masks the real thing.
 _JOKE = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
-_NOT_NOW = {Level.URGENT: Level.HIGH}
+_NOT_NOW = {Level.URGENT: Level.HIGH, Level.HIGH: Level.WATCH}
 # Long ago and over now (若い頃は借金…今は完済): only an urgent reading stays, as watch.
 _LONG_OVER = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Level.NONE}
 
@@ -59,6 +60,9 @@ _OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON)
 _JOKE_RANK = _on_ranks(_JOKE)
 _NOT_NOW_RANK = _on_ranks(_NOT_NOW)
 _LONG_OVER_RANK = _on_ranks(_LONG_OVER)
+# The matched word is what a film, song or news item is about (詐欺のニュース, 闇金の特集).
+_MEDIA_TOPIC = _LONG_OVER
+_MEDIA_TOPIC_RANK = _LONG_OVER_RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +148,18 @@ class _Tok:
         "obligation",
         "other_person",
         "pair_first",
+        "passive",
         "past",
         "past_aux",
         "pos1",
         "pos2",
         "predicate_stop",
+        "quote",
         "sentence_mark",
+        "speech_verb",
         "subject_particle",
         "surface",
+        "topic",
         "transparent",
         "trigger",
     )
@@ -188,6 +196,10 @@ class _Tok:
     subject_particle: bool  # が/は/も as a particle
     other_person: bool  # 友達, 母, ...
     predicate_stop: bool  # a verb/adjective (not a helper verb): the subject search stops
+    topic: bool  # の linking a matched word to a film/news word after it
+    quote: bool  # って/と closing a quotation
+    speech_verb: bool  # 言う: with a passive after it, someone else's words
+    passive: bool  # れる/られる
 
     def __init__(
         self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
@@ -256,6 +268,11 @@ class _Tok:
         self.subject_particle = surface in grammar.subject_particles and pos1 == "助詞"
         self.other_person = has_key(grammar.other_people)
         self.predicate_stop = pos1 in _PREDICATE_POS and lemma not in grammar.gap_verbs
+        particle = pos1 == "助詞"
+        self.topic = particle and surface in grammar.topic_particles
+        self.quote = particle and surface in grammar.quote_particles
+        self.speech_verb = pos1 == "動詞" and lemma in grammar.speech_verbs
+        self.passive = lemma in grammar.passive
 
 
 class _Message:
@@ -807,16 +824,29 @@ class Assessor:
                     notes.append("joke")
                     break
         if sentence_range is not None and self._has_marker(message, sentence_range, _MEDIA):
-            level = min(level, _SOFTEN_RANK[level])
-            notes.append("media")
-        if rule.id in self._other_person_rules and self._other_subject(message, first, begin):
+            if (
+                last + 2 < message.n
+                and tokens[last + 1].topic
+                and tokens[last + 2].markers & _MEDIA
+            ):
+                level = min(level, _MEDIA_TOPIC_RANK[level])
+                notes.append("media topic")
+            else:
+                level = min(level, _SOFTEN_RANK[level])
+                notes.append("media")
+        if rule.id in self._other_person_rules and (
+            self._other_subject(message, first, begin) or self._said_to_me(message, last)
+        ):
             level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
         clause_range = range(begin, end)
         if not (present & _STILL and self._has_marker(message, clause_range, _STILL)):
             past = self._past(message, last)
-            distant = sentence_range is not None and self._has_marker(
-                message, sentence_range, _DISTANT_PAST
+            # 昔は平気だったけど今は死にたい: a time word in another clause dates the match
+            # only if the match is itself in the past (子供の頃、死にたいと思ってた).
+            distant = sentence_range is not None and (
+                self._has_marker(message, clause_range, _DISTANT_PAST)
+                or (past and self._has_marker(message, sentence_range, _DISTANT_PAST))
             )
             if (
                 (past or distant)
@@ -922,6 +952,32 @@ class Assessor:
             if message.clause[j] == clause or not token.markers & _RESOLVED:
                 continue
             if not self._negated(message, j, j):
+                return True
+        return False
+
+    @staticmethod
+    def _said_to_me(message: _Message, last: int) -> bool:
+        """The match is quoted from someone else: 元気でねって友達に言われた.
+
+        A quoted command (死ねって言われた) is aimed at the person: not lowered.
+        """
+        tokens = message.tokens
+        n = message.n
+        cform = tokens[last].cform
+        if cform.startswith(_IMPERATIVE_FORM) or (
+            # MeCab reads 死ね before って as a conditional without its ば: a command.
+            cform.startswith(_CONDITIONAL_FORM) and last + 1 < n and tokens[last + 1].quote
+        ):
+            return False
+        j = last + 1
+        while j < n and not tokens[j].quote:
+            if not tokens[j].transparent or tokens[j - 1].sentence_mark:
+                return False
+            j += 1
+        for k in range(j + 1, n - 1):
+            if tokens[k].sentence_mark:
+                return False
+            if tokens[k].speech_verb and tokens[k + 1].passive:
                 return True
         return False
 

@@ -84,6 +84,10 @@ class Grammar:
     subject_particles: frozenset[str]
     other_person_categories: frozenset[str]
     joke_surfaces: frozenset[str]
+    topic_particles: frozenset[str] = frozenset()
+    quote_particles: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    passive: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +313,10 @@ def parse(
         subject_particles=words(context, "subject_particles"),
         other_person_categories=words(context, "other_person_categories"),
         joke_surfaces=words(context, "joke"),
+        topic_particles=words(context, "topic_particles"),
+        quote_particles=words(context, "quote_particles"),
+        speech_verbs=words(context, "speech_verbs"),
+        passive=words(context, "passive"),
     )
 
     rules = tuple(_rule(raw, position) for position, raw in enumerate(raw_rules, start=1))
