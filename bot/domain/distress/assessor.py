@@ -154,6 +154,7 @@ class _Tok:
         "pos1",
         "pos2",
         "predicate_stop",
+        "question",
         "quote",
         "sentence_mark",
         "speech_verb",
@@ -187,6 +188,7 @@ class _Tok:
     not_negation: bool  # しか
     conditional: bool  # ば, と, きゃ after a negation
     obligation: bool  # いけない, だめ, あかん after 〜なきゃ/〜ないと: "must", not "cannot"
+    question: bool  # か, かな after a negation: a question, not a denial
     past: bool  # past lemma (た)
     past_aux: bool  # past lemma as an auxiliary
     joke: bool
@@ -252,6 +254,7 @@ class _Tok:
             or surface in grammar.conditional_after_negation
         )
         self.obligation = has_key(grammar.obligation)
+        self.question = has_key(grammar.question_after_negation)
         self.past = lemma in grammar.past_lemmas
         self.past_aux = self.past and pos1 == "助動詞"
         self.joke = surface in grammar.joke_surfaces
@@ -895,10 +898,11 @@ class Assessor:
                     continue
                 if only:
                     return False
-                # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials.
+                # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
+                # 方法ないかな: a question.
                 return not (
                     j + 1 < message.n
-                    and tokens[j + 1].conditional
+                    and (tokens[j + 1].conditional or tokens[j + 1].question)
                     and message.clause[j + 1] == message.clause[j]
                 )
             if token.not_negation:

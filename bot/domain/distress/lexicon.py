@@ -71,6 +71,7 @@ class Grammar:
     not_negation_markers: frozenset[str]
     conditional_after_negation: frozenset[str]
     obligation: frozenset[str]
+    question_after_negation: frozenset[str]
     clause_particles: frozenset[str]
     gap_verbs: frozenset[str]
     past_lemmas: frozenset[str]
@@ -300,6 +301,7 @@ def parse(
         not_negation_markers=words(grammar_section, "not_negation_markers"),
         conditional_after_negation=words(grammar_section, "conditional_after_negation"),
         obligation=words(grammar_section, "obligation"),
+        question_after_negation=words(grammar_section, "question_after_negation"),
         clause_particles=words(grammar_section, "clause_particles"),
         gap_verbs=words(grammar_section, "gap_verbs"),
         past_lemmas=words(grammar_section, "past"),
