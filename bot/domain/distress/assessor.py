@@ -827,10 +827,10 @@ class Assessor:
                     notes.append("joke")
                     break
         if sentence_range is not None and self._has_marker(message, sentence_range, _MEDIA):
-            if (
-                last + 2 < message.n
-                and tokens[last + 1].topic
-                and tokens[last + 2].markers & _MEDIA
+            following = last + 1 < message.n and tokens[last + 1]
+            if following and (
+                following.markers & _MEDIA  # 虐待事件
+                or (following.topic and last + 2 < message.n and tokens[last + 2].markers & _MEDIA)
             ):
                 level = min(level, _MEDIA_TOPIC_RANK[level])
                 notes.append("media topic")
