@@ -111,7 +111,7 @@ class Assessment:
 _NOTHING = Assessment(Level.NONE)
 
 # Bits of ``_Tok.markers``: the context word lists a morpheme belongs to.
-_MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED = 1, 2, 4, 8, 16, 32
+_MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16, 32, 64
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -464,6 +464,7 @@ class Assessor:
             (_UNTIL, grammar.until),
             (_RECENT, grammar.recent),
             (_RESOLVED, grammar.resolved),
+            (_NOW, grammar.now_contrast),
         )
         self.marker_pairs: dict[int, dict[str, frozenset[str]]] = {}
         for bit, words in self.marker_lists:
@@ -855,7 +856,7 @@ class Assessor:
                 (past or distant)
                 and present & _RESOLVED
                 and self._resolved_elsewhere(message, clause)
-            ):
+            ) or (distant and present & _NOW and self._now_after(message, clause)):
                 cap = _LONG_OVER_RANK if distant else _SOFTEN_RANK
                 level = min(level, cap[level])
                 notes.append("past, resolved")
@@ -949,6 +950,14 @@ class Assessor:
             ):
                 return True
         return False
+
+    def _now_after(self, message: _Message, clause: int) -> bool:
+        """A later clause sets now against the past: 昔は寂しかったけど今は友達がいる.
+
+        (A distress word in that later clause is a match of its own, judged by itself.)
+        """
+        start = message.clause_end[clause]
+        return self._has_marker(message, range(start, message.n), _NOW)
 
     def _resolved_elsewhere(self, message: _Message, clause: int) -> bool:
         tokens = message.tokens

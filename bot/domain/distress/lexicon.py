@@ -80,6 +80,7 @@ class Grammar:
     until: frozenset[str]
     still: frozenset[str]
     resolved: frozenset[str]
+    now_contrast: frozenset[str]
     media: frozenset[str]
     other_people: frozenset[str]
     subject_particles: frozenset[str]
@@ -310,6 +311,7 @@ def parse(
         until=words(context, "until"),
         still=words(context, "still"),
         resolved=words(context, "resolved"),
+        now_contrast=words(context, "now_contrast"),
         media=words(context, "media"),
         other_people=words(context, "other_people"),
         subject_particles=words(context, "subject_particles"),
