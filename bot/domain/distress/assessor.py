@@ -33,13 +33,18 @@ _GAP_POS = _FUNCTION_POS | {"副詞"}
 _PREDICATE_POS = frozenset({"動詞", "形容詞"})
 # ない is an auxiliary or an adjective; なくなる (run out, stop being) is a verb.
 _NEGATION_POS = frozenset({"助動詞", "形容詞", "動詞"})
+_BRACKETS = frozenset({"括弧開", "括弧閉"})
+_CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
+_IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
 # Context caps: how far each kind of context lowers a level.
 _SOFTEN = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 _OTHER_PERSON = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 # A laugh does not lower an explicit urgent reading: "死にたいw" often masks the real thing.
 _JOKE = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
-_NOT_NOW = {Level.URGENT: Level.HIGH}
+_NOT_NOW = {Level.URGENT: Level.HIGH, Level.HIGH: Level.WATCH}
+# Long ago and over now (若い頃は借金…今は完済): only an urgent reading stays, as watch.
+_LONG_OVER = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Level.NONE}
 
 # The same, on ranks (0 none … 3 urgent): Level's comparisons are Python-level calls.
 _LEVELS = (Level.NONE, Level.WATCH, Level.HIGH, Level.URGENT)
@@ -54,6 +59,10 @@ _SOFTEN_RANK = _on_ranks(_SOFTEN)
 _OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON)
 _JOKE_RANK = _on_ranks(_JOKE)
 _NOT_NOW_RANK = _on_ranks(_NOT_NOW)
+_LONG_OVER_RANK = _on_ranks(_LONG_OVER)
+# The matched word is what a film, song or news item is about (詐欺のニュース, 闇金の特集).
+_MEDIA_TOPIC = _LONG_OVER
+_MEDIA_TOPIC_RANK = _LONG_OVER_RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +111,7 @@ class Assessment:
 _NOTHING = Assessment(Level.NONE)
 
 # Bits of ``_Tok.markers``: the context word lists a morpheme belongs to.
-_MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED = 1, 2, 4, 8, 16, 32
+_MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16, 32, 64
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -136,16 +145,22 @@ class _Tok:
         "markers",
         "negation",
         "not_negation",
+        "obligation",
         "other_person",
         "pair_first",
+        "passive",
         "past",
         "past_aux",
         "pos1",
         "pos2",
         "predicate_stop",
+        "question",
+        "quote",
         "sentence_mark",
+        "speech_verb",
         "subject_particle",
         "surface",
+        "topic",
         "transparent",
         "trigger",
     )
@@ -172,6 +187,8 @@ class _Tok:
     transparent: bool  # negation and past reach across it
     not_negation: bool  # しか
     conditional: bool  # ば, と, きゃ after a negation
+    obligation: bool  # いけない, だめ, あかん after 〜なきゃ/〜ないと: "must", not "cannot"
+    question: bool  # か, かな after a negation: a question, not a denial
     past: bool  # past lemma (た)
     past_aux: bool  # past lemma as an auxiliary
     joke: bool
@@ -181,6 +198,10 @@ class _Tok:
     subject_particle: bool  # が/は/も as a particle
     other_person: bool  # 友達, 母, ...
     predicate_stop: bool  # a verb/adjective (not a helper verb): the subject search stops
+    topic: bool  # の linking a matched word to a film/news word after it
+    quote: bool  # って/と closing a quotation
+    speech_verb: bool  # 言う: with a passive after it, someone else's words
+    passive: bool  # れる/られる
 
     def __init__(
         self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
@@ -218,7 +239,8 @@ class _Tok:
         self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
         self.dialect = surface in grammar.negation_surfaces_after_adjective
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
-        self.mark = pos1 == "補助記号"
+        # Quote brackets keep a title or quotation inside its sentence: 「死にたい夜に」って本.
+        self.mark = pos1 == "補助記号" and pos2 not in _BRACKETS
         self.sentence_mark = self.mark and pos2 != "読点"
         self.clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
         self.clause_break = self.mark or self.clause_after
@@ -227,13 +249,19 @@ class _Tok:
         self.gap = pos1 in _GAP_POS or helper_verb
         self.transparent = pos1 in _FUNCTION_POS or has_key(grammar.transparent) or helper_verb
         self.not_negation = lemma in grammar.not_negation_markers
-        self.conditional = lemma in grammar.conditional_after_negation
+        self.conditional = (
+            lemma in grammar.conditional_after_negation
+            or surface in grammar.conditional_after_negation
+        )
+        self.obligation = has_key(grammar.obligation)
+        self.question = has_key(grammar.question_after_negation)
         self.past = lemma in grammar.past_lemmas
         self.past_aux = self.past and pos1 == "助動詞"
         self.joke = surface in grammar.joke_surfaces
         markers = pair_first = 0
         for bit, words in assessor.marker_lists:
-            if has_key(words):
+            # A counter suffix is no film or book: 5本目 (the fifth can), not 本.
+            if has_key(words) and not (bit == _MEDIA and pos1 == "接尾辞"):
                 markers |= bit
             if surface in assessor.marker_pairs[bit]:
                 pair_first |= bit
@@ -243,6 +271,11 @@ class _Tok:
         self.subject_particle = surface in grammar.subject_particles and pos1 == "助詞"
         self.other_person = has_key(grammar.other_people)
         self.predicate_stop = pos1 in _PREDICATE_POS and lemma not in grammar.gap_verbs
+        particle = pos1 == "助詞"
+        self.topic = particle and surface in grammar.topic_particles
+        self.quote = particle and surface in grammar.quote_particles
+        self.speech_verb = pos1 == "動詞" and lemma in grammar.speech_verbs
+        self.passive = lemma in grammar.passive
 
 
 class _Message:
@@ -277,6 +310,7 @@ class _Message:
         clause_id = sentence_id = 0
         markers = 0  # every marker bit (single or pair start) present in the message
         jokes = False
+        conditional_negation = False
         if starts is None or ends is None:
             ends = list(accumulate(map(_get_length, tokens)))
             starts = [0, *ends[:-1]] if ends else []
@@ -295,6 +329,10 @@ class _Message:
             token = tokens[i]
             if token.negation:
                 negation[i] = True
+                if token.cform.startswith(_CONDITIONAL_FORM) or (
+                    i + 1 < n and tokens[i + 1].conditional
+                ):
+                    conditional_negation = True
             elif token.dialect:
                 # 博多: 寂しくなか, 大丈夫じゃなか
                 negation[i] = previous.dialect_enabler
@@ -317,8 +355,33 @@ class _Message:
             previous = token
         self.clause_start = clause_start
         self.clause_end = [*clause_start[1:], n]
+        if conditional_negation:
+            # 払わなきゃ, 寝ないと(いけない): an obligation, not an inability. A wish
+            # (覚めなければいいのに) or a quote (ないと思う) stays a negation.
+            for i in range(n):
+                if negation[i]:
+                    end = _obligation(tokens, clause, i)
+                    if end >= 0:
+                        negation[i] = False
+                        # ...and いけない/ならない's own ない is part of the "must".
+                        if end < n and negation[end]:
+                            negation[end] = False
         self.markers = markers
         self.jokes = jokes
+
+
+def _obligation(tokens: list[_Tok], clause: list[int], i: int) -> int:
+    """-1, or the end of "must" if the negation at ``i`` starts one (〜なきゃ, 〜ないと)."""
+    n = len(tokens)
+    k = i + 1
+    if k < n and tokens[k].conditional:
+        k += 1
+    elif not tokens[i].cform.startswith(_CONDITIONAL_FORM):
+        return -1
+    # The obligation ends the clause (払わなきゃ) or is spelt out (ないといけない, なきゃだめ).
+    if k >= n or clause[k] != clause[i] or tokens[k].mark:
+        return k
+    return k + 1 if tokens[k].obligation else -1
 
 
 def _element_matches(element: Element, token: _Tok) -> bool:
@@ -401,6 +464,7 @@ class Assessor:
             (_UNTIL, grammar.until),
             (_RECENT, grammar.recent),
             (_RESOLVED, grammar.resolved),
+            (_NOW, grammar.now_contrast),
         )
         self.marker_pairs: dict[int, dict[str, frozenset[str]]] = {}
         for bit, words in self.marker_lists:
@@ -721,11 +785,22 @@ class Assessor:
                 and _any_element(rule.unless_next, tokens[last + 1])
             )
             or (rule.unless_clause and not rule.unless_clause.isdisjoint(_words(tokens[begin:end])))
+            or (rule.unless_message and not rule.unless_message.isdisjoint(_words(tokens)))
         ):
             notes.append("idiom")
             return Level.NONE
         if rule.negatable and self._negated(message, first, last):
             notes.append("negated")
+            return Level.NONE
+        if (
+            rule.has_negation
+            and rule.words
+            and self._negated(message, first, last, own=any(message.negation[first : last + 1]))
+        ):
+            # A pattern that is itself a negation (眠れない) is cancelled by a second one:
+            # 眠れないことはない, 食べられないわけじゃない. (Word sequences only: an all_of
+            # match does not say which negation in the clause is its own.)
+            notes.append("double negation")
             return Level.NONE
         # Levels as ranks (0 none … 3 urgent) below.
         level = _RANK[rule.level]
@@ -753,23 +828,37 @@ class Assessor:
                     notes.append("joke")
                     break
         if sentence_range is not None and self._has_marker(message, sentence_range, _MEDIA):
-            level = min(level, _SOFTEN_RANK[level])
-            notes.append("media")
-        if rule.id in self._other_person_rules and self._other_subject(message, first, begin):
+            following = last + 1 < message.n and tokens[last + 1]
+            if following and (
+                following.markers & _MEDIA  # 虐待事件
+                or (following.topic and last + 2 < message.n and tokens[last + 2].markers & _MEDIA)
+            ):
+                level = min(level, _MEDIA_TOPIC_RANK[level])
+                notes.append("media topic")
+            else:
+                level = min(level, _SOFTEN_RANK[level])
+                notes.append("media")
+        if rule.id in self._other_person_rules and (
+            self._other_subject(message, first, begin) or self._said_to_me(message, last)
+        ):
             level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
         clause_range = range(begin, end)
         if not (present & _STILL and self._has_marker(message, clause_range, _STILL)):
             past = self._past(message, last)
-            distant = sentence_range is not None and self._has_marker(
-                message, sentence_range, _DISTANT_PAST
+            # 昔は平気だったけど今は死にたい: a time word in another clause dates the match
+            # only if the match is itself in the past (子供の頃、死にたいと思ってた).
+            distant = sentence_range is not None and (
+                self._has_marker(message, clause_range, _DISTANT_PAST)
+                or (past and self._has_marker(message, sentence_range, _DISTANT_PAST))
             )
             if (
                 (past or distant)
                 and present & _RESOLVED
                 and self._resolved_elsewhere(message, clause)
-            ):
-                level = min(level, _SOFTEN_RANK[level])
+            ) or (distant and present & _NOW and self._now_after(message, clause)):
+                cap = _LONG_OVER_RANK if distant else _SOFTEN_RANK
+                level = min(level, cap[level])
                 notes.append("past, resolved")
             elif distant:
                 level = min(level, _NOT_NOW_RANK[level])
@@ -792,8 +881,12 @@ class Assessor:
         clause = message.clause[last]
         return range(last + 1, message.clause_end[clause])
 
-    def _negated(self, message: _Message, first: int, last: int) -> bool:
-        """A negation later in the clause that reaches the match (死にたいなんて思ってない)."""
+    def _negated(self, message: _Message, first: int, last: int, own: bool = True) -> bool:
+        """A negation later in the clause that reaches the match (死にたいなんて思ってない).
+
+        ``own=False``: the match ended on the other alternative of its NEG element
+        (意味が分から|ない), so the first negation after it is still its own.
+        """
         tokens = message.tokens
         negation = message.negation
         # 死ぬしかない: しか…ない is "nothing but", not a negation.
@@ -801,12 +894,16 @@ class Assessor:
         for j in self._scan_after(message, last):
             token = tokens[j]
             if negation[j]:
+                if not own:
+                    own = True
+                    continue
                 if only:
                     return False
-                # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials.
+                # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
+                # 方法ないかな: a question.
                 return not (
                     j + 1 < message.n
-                    and tokens[j + 1].conditional
+                    and (tokens[j + 1].conditional or tokens[j + 1].question)
                     and message.clause[j + 1] == message.clause[j]
                 )
             if token.not_negation:
@@ -854,12 +951,46 @@ class Assessor:
                 return True
         return False
 
+    def _now_after(self, message: _Message, clause: int) -> bool:
+        """A later clause sets now against the past: 昔は寂しかったけど今は友達がいる.
+
+        (A distress word in that later clause is a match of its own, judged by itself.)
+        """
+        start = message.clause_end[clause]
+        return self._has_marker(message, range(start, message.n), _NOW)
+
     def _resolved_elsewhere(self, message: _Message, clause: int) -> bool:
         tokens = message.tokens
         for j, token in enumerate(tokens):
             if message.clause[j] == clause or not token.markers & _RESOLVED:
                 continue
             if not self._negated(message, j, j):
+                return True
+        return False
+
+    @staticmethod
+    def _said_to_me(message: _Message, last: int) -> bool:
+        """The match is quoted from someone else: 元気でねって友達に言われた.
+
+        A quoted command (死ねって言われた) is aimed at the person: not lowered.
+        """
+        tokens = message.tokens
+        n = message.n
+        cform = tokens[last].cform
+        if cform.startswith(_IMPERATIVE_FORM) or (
+            # MeCab reads 死ね before って as a conditional without its ば: a command.
+            cform.startswith(_CONDITIONAL_FORM) and last + 1 < n and tokens[last + 1].quote
+        ):
+            return False
+        j = last + 1
+        while j < n and not tokens[j].quote:
+            if not tokens[j].transparent or tokens[j - 1].sentence_mark:
+                return False
+            j += 1
+        for k in range(j + 1, n - 1):
+            if tokens[k].sentence_mark:
+                return False
+            if tokens[k].speech_verb and tokens[k + 1].passive:
                 return True
         return False
 

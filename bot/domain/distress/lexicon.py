@@ -52,11 +52,13 @@ class Rule:
     unless_prev: tuple[Element, ...] = ()
     unless_next: tuple[Element, ...] = ()
     unless_clause: frozenset[str] = frozenset()
+    unless_message: frozenset[str] = frozenset()
     soften_clause: frozenset[str] = frozenset()
     boost: frozenset[str] = frozenset()
     boost_level: Level | None = None
     negatable: bool = True
     contextual: bool = True
+    has_negation: bool = False  # the pattern contains NEG (a second negation cancels it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ class Grammar:
     transparent: frozenset[str]
     not_negation_markers: frozenset[str]
     conditional_after_negation: frozenset[str]
+    obligation: frozenset[str]
+    question_after_negation: frozenset[str]
     clause_particles: frozenset[str]
     gap_verbs: frozenset[str]
     past_lemmas: frozenset[str]
@@ -76,11 +80,16 @@ class Grammar:
     until: frozenset[str]
     still: frozenset[str]
     resolved: frozenset[str]
+    now_contrast: frozenset[str]
     media: frozenset[str]
     other_people: frozenset[str]
     subject_particles: frozenset[str]
     other_person_categories: frozenset[str]
     joke_surfaces: frozenset[str]
+    topic_particles: frozenset[str] = frozenset()
+    quote_particles: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    passive: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +185,7 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
         unless_prev=tuple(_element(spec, where) for spec in raw.get("unless_prev", [])),
         unless_next=tuple(_element(spec, where) for spec in raw.get("unless_next", [])),
         unless_clause=_words(raw.get("unless_clause", []), where),
+        unless_message=_words(raw.get("unless_message", []), where),
         soften_clause=_words(raw.get("soften_clause", []), where),
         boost=_words(raw.get("boost", []), where),
         boost_level=_level(boost_level, where) if boost_level is not None else None,
@@ -188,6 +198,7 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
             )
         ),
         contextual=bool(raw.get("contextual", True)),
+        has_negation=any(element.negation for element in (*words, *all_of)),
     )
 
 
@@ -225,7 +236,7 @@ def _all_words(rules: tuple[Rule, ...], grammar: Grammar) -> set[str]:
     for rule in rules:
         for element in (*rule.words, *rule.all_of, *rule.unless_prev, *rule.unless_next):
             words.update(element.keys)
-        words.update(rule.unless_clause, rule.soften_clause, rule.boost)
+        words.update(rule.unless_clause, rule.unless_message, rule.soften_clause, rule.boost)
     for name in grammar.__slots__:
         words.update(word for word in getattr(grammar, name) if "+" not in word)
     return words
@@ -271,13 +282,15 @@ def parse(
         raise LexiconError(f"lexicon: missing section {missing}") from None
 
     rewrites: list[tuple[re.Pattern[str], str]] = []
+    early: list[tuple[re.Pattern[str], str]] = []
     for position, rewrite in enumerate(normalize_section.get("rewrite", []), start=1):
         try:
-            rewrites.append((re.compile(rewrite["pattern"]), rewrite["replace"]))
+            compiled = (re.compile(rewrite["pattern"]), rewrite["replace"])
         except (KeyError, re.error) as error:
             raise LexiconError(f"normalize.rewrite #{position}: {error}") from None
+        (early if rewrite.get("early", False) else rewrites).append(compiled)
     prefixes = tuple(normalize_section.get("katakana_word_prefixes", []))
-    normalizer = Normalizer(rewrites, prefixes)
+    normalizer = Normalizer(rewrites, prefixes, early)
 
     def words(section: Mapping[str, Any], key: str) -> frozenset[str]:
         return _words(section.get(key, []), key)
@@ -288,6 +301,8 @@ def parse(
         transparent=words(grammar_section, "transparent"),
         not_negation_markers=words(grammar_section, "not_negation_markers"),
         conditional_after_negation=words(grammar_section, "conditional_after_negation"),
+        obligation=words(grammar_section, "obligation"),
+        question_after_negation=words(grammar_section, "question_after_negation"),
         clause_particles=words(grammar_section, "clause_particles"),
         gap_verbs=words(grammar_section, "gap_verbs"),
         past_lemmas=words(grammar_section, "past"),
@@ -296,11 +311,16 @@ def parse(
         until=words(context, "until"),
         still=words(context, "still"),
         resolved=words(context, "resolved"),
+        now_contrast=words(context, "now_contrast"),
         media=words(context, "media"),
         other_people=words(context, "other_people"),
         subject_particles=words(context, "subject_particles"),
         other_person_categories=words(context, "other_person_categories"),
         joke_surfaces=words(context, "joke"),
+        topic_particles=words(context, "topic_particles"),
+        quote_particles=words(context, "quote_particles"),
+        speech_verbs=words(context, "speech_verbs"),
+        passive=words(context, "passive"),
     )
 
     rules = tuple(_rule(raw, position) for position, raw in enumerate(raw_rules, start=1))

@@ -69,11 +69,18 @@ class Normalizer:
         self,
         rewrites: list[tuple[re.Pattern[str], str]],
         katakana_prefixes: tuple[str, ...],
+        early_rewrites: list[tuple[re.Pattern[str], str]] | None = None,
     ) -> None:
         # Each rewrite with the characters its match can start with (None: always run).
         self._rewrites = [
             (pattern, replacement, first_characters(pattern.pattern, pattern.flags))
             for pattern, replacement in rewrites
+        ]
+        # Early rewrites run before elongation and small vowels are removed, for casual
+        # forms those steps would destroy (a small vowel that is itself the word's ending).
+        self._early = [
+            (pattern, replacement, first_characters(pattern.pattern, pattern.flags))
+            for pattern, replacement in early_rewrites or ()
         ]
         self._katakana_prefixes = katakana_prefixes
         self._run_cache: dict[str, bool] = {}
@@ -84,7 +91,7 @@ class Normalizer:
         gated = set(_LONG_MARKS) | set(_SMALL_VOWELS)
         self._by_literal: list[tuple[str, re.Pattern[str]]] = []
         self._by_start: list[tuple[frozenset[str] | None, re.Pattern[str]]] = []
-        for pattern, _, starts in self._rewrites:
+        for pattern, _, starts in (*self._early, *self._rewrites):
             literal = required_literal(pattern.pattern, pattern.flags)
             if literal is not None and (len(literal) > 1 or starts is None):
                 self._by_literal.append((literal, pattern))
@@ -121,6 +128,11 @@ class Normalizer:
     def _rewrite(self, text: str) -> str:
         # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
+        if self._early:
+            for pattern, replacement, starts in self._early:
+                if starts is None or not starts.isdisjoint(chars):
+                    text = pattern.sub(replacement, text)
+            chars = set(text)
         if not _LONG_MARKS.isdisjoint(chars):
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
         if not _SMALL_VOWELS.isdisjoint(chars):

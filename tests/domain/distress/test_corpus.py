@@ -36,3 +36,33 @@ def test_corpus_thresholds(examples) -> None:
     ]
     assert scores.none_false_alarm_rate <= 0.03
     assert scores.macro_f1 >= 0.90
+
+
+# The held-out corpus: replies written in wordings the development corpus does not use, in
+# four rounds (ids x…, y…, z…, v…), each written and labelled before the assessor saw it.
+# Its first scores (0.631, 0.668, 0.786, 0.866 macro-F1) measured generalisation; each round
+# was then fixed by phenomenon. These thresholds are what it achieves now (macro-F1 0.988,
+# false alarms 0.035) less a small margin, so a regression in any rule shows up here.
+HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return load_corpus(HELDOUT)
+
+
+def test_heldout_is_separate_and_unique(examples, heldout) -> None:
+    texts = [example.text for example in heldout]
+    assert len(texts) == len(set(texts))
+    assert not set(texts) & {example.text for example in examples}
+    counts = Counter(example.level for example in heldout)
+    assert min(counts[level] for level in ("urgent", "high", "watch", "none")) >= 100
+
+
+def test_heldout_thresholds(heldout) -> None:
+    scores = score(heldout)
+    assert scores.urgent_recall == 1.0, [
+        example.text for example, predicted in scores.errors if example.level == "urgent"
+    ]
+    assert scores.none_false_alarm_rate <= 0.05
+    assert scores.macro_f1 >= 0.97
