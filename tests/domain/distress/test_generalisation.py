@@ -44,6 +44,20 @@ def level_of(text: str) -> str:
         ("もう会えないね。今まで本当にありがとう", "urgent"),
         ("もう会えないのかな、あの店", "none"),
         ("転勤が決まりました。今までありがとうございました", "none"),
+        # Round 5: romaji, words split by spaces, learners' Japanese, dialect endings.
+        ("kietai", "urgent"),
+        ("しごと ない。おかね ない", "high"),
+        ("死ぬ したい", "urgent"),
+        ("もう消えごたる", "urgent"),
+        ("眠れないら", "watch"),
+        # Arranging for after one's absence, giving things away, asking about means.
+        ("僕がいなくなったあと、犬の世話を頼みたい", "urgent"),
+        ("大切なもの全部あげた。もう必要ないし", "urgent"),
+        ("いらない本を全部あげた", "none"),
+        ("何錠飲めば楽に死ねるかな", "urgent"),
+        # Said gently or without a passive; hyperbole about the subject's own breath.
+        ("旦那は怒るとすぐ手を上げる", "high"),
+        ("推しが尊すぎて一瞬息できなかった", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
