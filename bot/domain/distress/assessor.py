@@ -426,9 +426,8 @@ class Assessor:
         """Assess one message. Never raises on odd input; empty text is ``none``."""
         if not text or text.isspace():
             return _NOTHING
-        normalized = self.lexicon.normalizer(text)
-        text = normalized.text
-        lines = mecab_lines(normalized.tokenizer_text)
+        text, tokenizer_text = self.lexicon.normalizer.normalize(text)
+        lines = mecab_lines(tokenizer_text)
         tokens = list(map(self._toks.get, lines))
         if None in tokens:  # morphemes seen for the first time
             tokens = [token or self._tok(line) for token, line in zip(tokens, lines, strict=True)]
@@ -441,7 +440,7 @@ class Assessor:
         ]
         if not trigger and not regex_matches:
             return _NOTHING  # the common case: nothing in the reply can start a rule
-        message = self._message(text, normalized.tokenizer_text, tokens)
+        message = self._message(text, tokenizer_text, tokens)
         tokens = message.tokens
         evidence: list[Evidence] = []
         seen: set[tuple[str, int]] = set()

@@ -4,36 +4,80 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.distress import assess
 from bot.domain.distress.lexicon import load_lexicon
-from bot.domain.distress.prefilter import required_literal
+from bot.domain.distress.prefilter import SubstringGate, required_substrings
 from bot.domain.distress.tokenizer import mecab_lines, parse_line, tokenize
 
 # Characters the normalisation rules and the rules react to, plus some plain ones.
 _ALPHABET = "死にたいしきえかなとうくじゃはがもつれ辛ひんちぃぁーwｗW4氏タヒキエ。、 !?ab1"
 
 
-def test_required_literal() -> None:
-    assert required_literal("タヒ") == "タヒ"
-    assert required_literal("(?<=[いき])とう(?=な|て)") == "とう"
-    assert required_literal("(つ|辛)れ[えぇ]+") == "れ"
-    assert required_literal("a|bc") is None
-    assert required_literal("(?i)ww+") is None
-    assert required_literal("ab", re.IGNORECASE) is None
+def test_required_substrings() -> None:
+    assert required_substrings("タヒ") == {"タヒ"}
+    # Look-arounds that spell out their text extend the substrings.
+    assert required_substrings("(?<=[いき])とう(?=な|て)") == {
+        "いとうな",
+        "いとうて",
+        "きとうな",
+        "きとうて",
+    }
+    assert required_substrings("(?<![いき])とう(?!な)") == {"とう"}
+    assert required_substrings("(つ|辛)れ[えぇ]+") == {"つれえ", "つれぇ", "辛れえ", "辛れぇ"}
+    assert required_substrings("a|bc") == {"a", "bc"}
+    assert required_substrings("(?i)ww+") == {"ww"}
+    assert required_substrings("x(ab)?y") == {"xaby", "xy"}
+    assert required_substrings("a.b|c") == {"a", "c"}
+    assert required_substrings("x*|c") is None
+    assert required_substrings(r"(a)\1") == {"a"}
 
 
-@given(st.text(alphabet=_ALPHABET, max_size=12), st.text(alphabet=_ALPHABET, max_size=3))
-def test_required_literal_is_in_every_match(text: str, literal_source: str) -> None:
-    for pattern in ("タヒ", "(?<=[いき])とう(?=な|て)", "(つ|辛)れ[えぇ]+", "x" + literal_source):
-        literal = required_literal(pattern)
-        if re.search(pattern, text) and literal is not None:
-            assert literal in text
+# Patterns with the constructs the analysis handles: alternatives, optional and repeated
+# groups, classes, look-arounds, anchors, ignoring case, and things it must give up on.
+_PATTERNS = (
+    "タヒ",
+    "(?<=[いき])とう(?=な|て)",
+    "(つ|辛)れ[えぇ]+",
+    "x(ab)?y",
+    "(?i)ww+|ｗｗ+",
+    "(?i)(?<![a-z])od(?![a-z])|死",
+    "^(むり|つら)(だ|や)?$",
+    "(しに|死に){2,3}た",
+    "(?:(?<=く)|(?<=じゃ))なか(?=と|ね|$)",
+    "き.い|たく?",
+    "(?i:W)a|b",
+)
 
 
-@given(st.text(alphabet=_ALPHABET, max_size=20))
+@given(st.text(alphabet=_ALPHABET + "xyOoDdxyab", max_size=16))
+def test_required_substrings_are_in_every_match(text: str) -> None:
+    for pattern in _PATTERNS:
+        needles = required_substrings(pattern)
+        match = re.search(pattern, text)
+        if match is not None and needles is not None:
+            if re.compile(pattern).flags & re.IGNORECASE:
+                assert any(re.search(re.escape(needle), text, re.I) for needle in needles)
+            else:
+                assert any(needle in text for needle in needles)
+
+
+@given(st.text(alphabet=_ALPHABET + "xyOoDdxyab", max_size=16))
+def test_substring_gate_never_misses(text: str) -> None:
+    patterns = [re.compile(pattern) for pattern in _PATTERNS]
+    gate = SubstringGate(patterns)
+    mask = gate.mask(text)
+    for position, pattern in enumerate(patterns):
+        if pattern.search(text):
+            assert mask >> position & 1
+            assert gate.any(text)
+
+
+# No deadline: the first example loads the lexicon and the tagger.
+@settings(deadline=None)
+@given(st.text(alphabet=_ALPHABET + "ァカナシイーぁ〜", max_size=20))
 def test_normalizer_fast_path_changes_nothing(text: str) -> None:
     normalizer = load_lexicon().normalizer
     if not normalizer._may_rewrite(text):
