@@ -197,9 +197,12 @@ def _needles(items: _Items) -> frozenset[str] | None:
                 run = joined
             continue
         if op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
-            # At least one repetition follows the run: it extends the run, then ends it.
+            # The minimum number of repetitions follows the run: it extends the run, then
+            # ends it.
             body = _exact_sequence(list(value[2]))  # type: ignore[index]
-            joined = _join(run, body) if body is not None else None
+            joined: frozenset[str] | None = run
+            for _ in range(min(value[0], 4)):  # type: ignore[index]
+                joined = _join(joined, body) if joined is not None and body is not None else None
             if joined is not None:
                 run = joined
         close()
@@ -231,6 +234,18 @@ def _needles_of(op: object, value: object) -> frozenset[str] | None:
     return None
 
 
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can only match at the start of the text."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    try:
+        items = list(sre_parser.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return False
+    c = sre_constants
+    return bool(items) and items[0] in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING))
+
+
 def _cased(text: str) -> bool:
     return any(char.lower() != char or char.upper() != char for char in text)
 
@@ -248,7 +263,11 @@ class SubstringGate:
         folded: dict[str, int] = {}  # substring -> bits, searched ignoring case
         for position, pattern in enumerate(patterns):
             bit = 1 << position
-            needles = required_substrings(pattern.pattern, pattern.flags)
+            # A pattern anchored at the start is tried at one position only: searching it
+            # costs no more than looking for its substrings would.
+            needles = (
+                None if _anchored(pattern) else required_substrings(pattern.pattern, pattern.flags)
+            )
             if needles is None:
                 self.always |= bit
                 continue
@@ -310,8 +329,16 @@ def _lookup(
         return re.compile(alternatives).search, find, bits
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
-    # numbered groups.
-    search = re.compile("|".join(map(re.escape, needles)), flags).search
+    # numbered groups. The regex engine cannot skip ahead to a possible first character
+    # here, so a character class (the same case rules) looks for one first.
+    first = re.compile(
+        "[" + "".join(sorted({re.escape(needle[0]) for needle in needles})) + "]", flags
+    ).search
+    alternatives = re.compile("|".join(map(re.escape, needles)), flags).search
+
+    def search(text: str) -> bool:
+        return first(text) is not None and alternatives(text) is not None
+
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
     return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}

@@ -133,7 +133,16 @@ def test_precomputed_candidates_only_hold_rules_that_can_start_there() -> None:
     assess("死ね。死ぬ。死んだ。死にたい。消えたい。もう無理")
     default = assessor._default
     assert default is not None
+    checked = 0
     for token in default._toks.values():
-        for rule in token.candidates or ():
-            if rule.words:
-                assert assessor._element_matches(rule.words[0], token)
+        for compiled in token.candidates or ():
+            if compiled.rule.words:
+                # The lemma decides if it is a key, else the surface; then its forms.
+                element = compiled.rule.words[0]
+                key = token.lemma if token.lemma in element.keys else token.surface
+                assert key in element.keys
+                forms = element.cforms.get(key)
+                assert forms is None or token.cform.startswith(forms)
+                assert compiled.first in token.elements
+                checked += 1
+    assert checked
