@@ -116,9 +116,13 @@ _MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED = 1, 2, 4, 8, 16, 32
 # More bits of ``_Tok.flags`` (which also holds the marker bits above): OR-ed over a
 # message, they say which checks can find anything at all.
 _JOKE, _NEGATION, _DIALECT, _OTHER_PERSON, _CANDIDATES, _COMPOUND = 64, 128, 256, 512, 1024, 2048
+_CONJUNCTION = 4096
+# Flags that a contextual check reacts to: without any of them (or the rule's
+# soften_clause words), context cannot lower a level.
+_CONTEXT = _MEDIA | _STILL | _DISTANT_PAST | _UNTIL | _RECENT | _RESOLVED | _JOKE | _OTHER_PERSON
 # Bits from here up stand for the rules' word lists (unless_clause, soften_clause, boost):
 # a morpheme has the bit of every list its lemma or surface is in.
-_FIRST_WORD_LIST_BIT = 4096
+_FIRST_WORD_LIST_BIT = 8192
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -231,7 +235,8 @@ class _Tok:
     length: int
     elements: frozenset[int]  # numbers of the pattern elements the morpheme matches
     candidates: tuple[_Compiled, ...] | None  # rules that may start/anchor here
-    compound: tuple[tuple[tuple[str, ...], str], ...] | None  # compounds starting here
+    # Compounds starting here, by the surface of their second token (lexicon order).
+    compound: dict[str, tuple[tuple[tuple[str, ...], str], ...]] | None
     negation: bool  # a negation by itself (ない, ん, へん)
     dialect: bool  # 博多 なか: a negation after an adjective or だ
     dialect_enabler: bool  # an adjective or だ
@@ -295,7 +300,13 @@ class _Tok:
             )
         self.candidates = candidates or None
         # Merged compounds are never merged again.
-        self.compound = None if merged else (lexicon.compounds.get(surface) or None)
+        compounds = None if merged else lexicon.compounds.get(surface)
+        self.compound = None
+        if compounds:
+            by_next: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
+            for entry in compounds:
+                by_next[entry[0][1]] = (*by_next.get(entry[0][1], ()), entry)
+            self.compound = by_next
         self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
         self.dialect = dialect = surface in grammar.negation_surfaces_after_adjective
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
@@ -335,6 +346,7 @@ class _Tok:
             | (_OTHER_PERSON if self.other_person else 0)
             | (_CANDIDATES if self.candidates else 0)
             | (_COMPOUND if self.compound else 0)
+            | (_CONJUNCTION if self.conjunction else 0)
         )
 
 
@@ -411,16 +423,10 @@ class _Message:
             self.negation = [False] * n
         # A clause starts after punctuation or a clause-ending particle, at a conjunction,
         # and after a space.
-        breaks = compress(
-            range(1, n),
-            map(
-                or_, map(_get_clause_break, tokens), map(_get_conjunction, islice(tokens, 1, None))
-            ),
-        )
-        if gaps:
-            clause_start = [0, *sorted({*breaks, *gaps})]
-        else:
-            clause_start = [0, *breaks]
+        clause_start = [0, *compress(range(1, n), map(_get_clause_break, tokens))]
+        if gaps or present & _CONJUNCTION:
+            conjunctions = compress(range(1, n), map(_get_conjunction, islice(tokens, 1, None)))
+            clause_start = sorted({*clause_start, *gaps, *conjunctions})
         self.clause_start = clause_start
         self.clause_end = [*clause_start[1:], n]
         self._sentence_start: list[int] | None = None
@@ -739,15 +745,18 @@ class Assessor:
         n = len(tokens)
         merged: list[_Tok] | None = None
         done = 0  # tokens before this index are in ``merged`` already
-        for i in compress(range(n), map(_get_compound, tokens)):
+        for i in compress(range(n - 1), map(_get_compound, tokens)):
             if i < done:
                 continue
-            # candidates[...][0][0] is tokens[i].surface: the compounds are keyed by it.
-            for surfaces, word in tokens[i].compound:  # type: ignore[union-attr]
+            # The compounds are keyed by their first surface (tokens[i].surface), then by
+            # their second one.
+            compounds = tokens[i].compound.get(tokens[i + 1].surface)  # type: ignore[union-attr]
+            if compounds is None:
+                continue
+            for surfaces, word in compounds:
                 end = i + len(surfaces)
                 if (
                     end <= n
-                    and tokens[i + 1].surface == surfaces[1]
                     and all(tokens[k].surface == surfaces[k - i] for k in range(i + 2, end))
                     and not any(i < gap < end for gap in gaps)
                 ):
@@ -862,8 +871,7 @@ class Assessor:
         self, message: _Message, rule: _Compiled, first: int, last: int, notes: list[str]
     ) -> Level:
         tokens = message.tokens
-        present = message.present  # which word lists have a word anywhere in the message
-        begin, end = message.clause_range(first)
+        present = message.present  # which flags some token in the message has
         if (
             (
                 rule.unless_prev
@@ -875,7 +883,10 @@ class Assessor:
                 and last + 1 < message.n
                 and not rule.unless_next.isdisjoint(tokens[last + 1].elements)
             )
-            or (rule.unless_clause & present and _any_flag(tokens, begin, end, rule.unless_clause))
+            or (
+                rule.unless_clause & present
+                and _any_flag(tokens, *message.clause_range(first), rule.unless_clause)
+            )
         ):
             notes.append("idiom")
             return Level.NONE
@@ -894,9 +905,10 @@ class Assessor:
             if boost > level:
                 level = boost
                 notes.append("boosted")
-        if not rule.contextual:
+        if not rule.contextual or not (present & _CONTEXT or rule.soften_clause & present):
             return _LEVELS[level]
         original = level
+        begin, end = message.clause_range(first)
         sentence_range = (
             message.sentence_range(first) if present & (_MEDIA | _DISTANT_PAST) else None
         )

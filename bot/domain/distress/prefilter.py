@@ -94,8 +94,8 @@ def required_substrings(pattern: str, flags: int = 0) -> frozenset[str] | None:
     Under IGNORECASE the strings are to be searched for case-insensitively too (see
     :class:`SubstringGate`). Unknown constructs (backreferences, inline flag groups,
     character categories) are never guessed at: they give no strings, and a pattern with
-    none at all gives None. Of several possible sets the most selective is returned (the
-    one whose shortest string is longest).
+    none at all gives None. Of several possible sets the most selective is returned (see
+    :func:`_hit_chance`).
     """
     try:
         parsed = sre_parser.parse(pattern, flags)
@@ -213,7 +213,19 @@ def _needles(items: _Items) -> frozenset[str] | None:
     close()
     if not candidates:
         return None
-    return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))
+    return min(candidates, key=_hit_chance)
+
+
+def _hit_chance(strings: frozenset[str]) -> float:
+    """A rough chance that a reply contains one of ``strings``: lower is more selective.
+
+    Longer strings are rarer; strings starting with hiragana are common starts, and
+    they also cost the gate's search more (it stops at each possible first character).
+    """
+    return sum(
+        (0.1 if "ぁ" <= string[0] <= "ゖ" else 0.02) * 0.2 ** (len(string) - 1)
+        for string in strings
+    )
 
 
 def _needles_of(op: object, value: object) -> frozenset[str] | None:
@@ -283,7 +295,11 @@ class SubstringGate:
         return bool(
             self.always
             or (self._exact_search is not None and self._exact_search(text))
-            or (self._folded_search is not None and self._folded_search(text))
+            or (
+                self._folded_search is not None
+                and self._folded_search(text)
+                and next(self._folded_find(text), None)  # type: ignore[call-overload]
+            )
         )
 
     def mask(self, text: str) -> int:
@@ -305,7 +321,8 @@ def _lookup(
 ) -> tuple[Callable[[str], object] | None, Callable[[str], object] | None, dict[Any, int]]:
     """(search, find-all, bits per found key) for the substrings in ``table``.
 
-    Find-all looks ahead at every position, so overlapping substrings are all seen, but at
+    Search is a quick test that is true whenever find-all finds something. Find-all looks
+    ahead at every position, so overlapping substrings are all seen, but at
     one position only one: the longest (case-sensitive: the regex is a trie, so the text
     picks one path and the deepest substring on it wins, and every other substring found
     there is its prefix). So each substring's bits include those of its prefixes.
@@ -330,15 +347,10 @@ def _lookup(
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
     # numbered groups. The regex engine cannot skip ahead to a possible first character
-    # here, so a character class (the same case rules) looks for one first.
-    first = re.compile(
+    # here, so the quick test is a character class of them (with the same case rules).
+    search = re.compile(
         "[" + "".join(sorted({re.escape(needle[0]) for needle in needles})) + "]", flags
     ).search
-    alternatives = re.compile("|".join(map(re.escape, needles)), flags).search
-
-    def search(text: str) -> bool:
-        return first(text) is not None and alternatives(text) is not None
-
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
     return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}
