@@ -19,7 +19,6 @@ the words it looks for.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -391,6 +390,7 @@ class _Message:
         text: str,
         tokens: list[_Tok],
         present: int,
+        packed_ends: list[int],
         gaps: list[int],
         runs: tuple[list[int], list[int]] | None = None,
         offsets: tuple[list[int], list[int]] | None = None,
@@ -409,7 +409,7 @@ class _Message:
         self.present = present  # the OR of the tokens' flags
         self.gaps = gaps
         # Ends of the tokens in the text without spaces (unused with ``offsets``).
-        self.packed_ends = list(accumulate(map(_get_length, tokens)))
+        self.packed_ends = packed_ends
         self.run_positions, self.run_totals = runs if runs is not None else ((), ())
         self._offsets = offsets
         if present & (_NEGATION | _DIALECT):
@@ -424,9 +424,13 @@ class _Message:
         # A clause starts after punctuation or a clause-ending particle, at a conjunction,
         # and after a space.
         clause_start = [0, *compress(range(1, n), map(_get_clause_break, tokens))]
-        if gaps or present & _CONJUNCTION:
+        if present & _CONJUNCTION:
             conjunctions = compress(range(1, n), map(_get_conjunction, islice(tokens, 1, None)))
-            clause_start = sorted({*clause_start, *gaps, *conjunctions})
+            clause_start = sorted({*clause_start, *conjunctions})
+        for gap in gaps:
+            k = bisect_left(clause_start, gap)
+            if k == len(clause_start) or clause_start[k] != gap:
+                clause_start.insert(k, gap)
         self.clause_start = clause_start
         self.clause_end = [*clause_start[1:], n]
         self._sentence_start: list[int] | None = None
@@ -465,16 +469,30 @@ class _Message:
     def offsets(self) -> tuple[list[int], list[int]]:
         """Every token's (start, end) character offsets in the text."""
         if self._offsets is None:
-            if self.run_positions:
-                pairs = [self.span(i, i) for i in range(self.n)]
-                self._offsets = [start for start, _ in pairs], [end for _, end in pairs]
-            else:
-                ends = self.packed_ends
-                self._offsets = [0, *ends[:-1]], ends
+            packed_ends = self.packed_ends
+            packed_starts = [0, *packed_ends[:-1]] if packed_ends else []
+            starts, ends = packed_starts[:], packed_ends[:]
+            added = 0
+            for position, total in zip(self.run_positions, self.run_totals, strict=True):
+                # Spaces at a token's packed start come before it; at its packed end, after.
+                spaces, added = total - added, total
+                k = bisect_left(packed_starts, position)
+                starts[k:] = [start + spaces for start in starts[k:]]
+                k = bisect_right(packed_ends, position)
+                ends[k:] = [end + spaces for end in ends[k:]]
+            self._offsets = starts, ends
         return self._offsets
 
 
-_SPACE_RUN = re.compile(" +")
+def _packed_gaps(packed_ends: list[int], positions: list[int]) -> list[int]:
+    """Indexes of the tokens that start where a space run is (in the packed text)."""
+    gaps = []
+    last = len(packed_ends) - 1
+    for position in positions:
+        k = bisect_left(packed_ends, position)  # token k ends there, k + 1 starts there
+        if k < last and packed_ends[k] == position:
+            gaps.append(k + 1)
+    return gaps
 
 
 def _gaps(starts: list[int], ends: list[int]) -> list[int]:
@@ -609,19 +627,22 @@ class Assessor:
         evidence: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         for i in compress(range(message.n), map(_get_candidates, tokens)):
+            clause: tuple[int, int] | None = None
             for rule in tokens[i].candidates:  # type: ignore[union-attr]
                 words = rule.words
-                if words:
+                if len(words) == 1:
                     # The index put the rule here: token i matches words[0] (see
                     # _Tok.candidates).
-                    if len(words) == 1:
-                        self._judge(message, rule, i, i, evidence, seen)
-                        continue
-                    end = self._match_rest(message, words, 1, i + 1, message.clause_range(i)[1])
+                    self._judge(message, rule, i, i, evidence, seen)
+                    continue
+                if clause is None:
+                    clause = message.clause_range(i)
+                if words:
+                    end = self._match_rest(message, words, 1, i + 1, clause[1])
                     if end >= 0:
                         self._judge(message, rule, i, end - 1, evidence, seen)
                 else:
-                    found = self._match_all_of(message, rule.all_of, i)
+                    found = self._match_all_of(message, rule.all_of, *clause)
                     if found is not None:
                         self._judge(message, rule, found[0], found[1], evidence, seen)
         for rule, matches in regex_matches:
@@ -682,30 +703,39 @@ class Assessor:
     def _message(
         self, text: str, tokenizer_text: str, tokens: list[_Tok], present: int
     ) -> _Message:
+        if present & _COMPOUND and " " not in tokenizer_text:
+            merged = self._merge_compounds(tokens, ())
+            if merged is not tokens:
+                tokens = merged
+                present = reduce(or_, map(_get_flags, tokens), 0)
+        packed_ends = list(accumulate(map(_get_length, tokens)))
         if " " not in tokenizer_text:
             # MeCab drops spaces; without any, tokens are contiguous and offsets cumulative.
-            if present & _COMPOUND:
-                tokens = self._merge_compounds(tokens, ())
-                present = reduce(or_, map(_get_flags, tokens), 0)
-            return _Message(text, tokens, present, [])
-        if sum(map(_get_length, tokens)) + tokenizer_text.count(" ") == len(tokenizer_text):
+            return _Message(text, tokens, present, packed_ends, [])
+        if packed_ends and packed_ends[-1] + tokenizer_text.count(" ") == len(tokenizer_text):
             # MeCab dropped the spaces and nothing else: tokens are contiguous in the text
             # without spaces ("packed"), and each space run sits at one position of it.
             positions: list[int] = []
             totals: list[int] = []
             total = 0
-            for run in _SPACE_RUN.finditer(tokenizer_text):
-                positions.append(run.start() - total)
-                total += run.end() - run.start()
+            start = tokenizer_text.find(" ")
+            while start >= 0:
+                end = start + 1
+                while tokenizer_text.startswith(" ", end):
+                    end += 1
+                positions.append(start - total)
+                total += end - start
                 totals.append(total)
-            gaps = self._packed_gaps(tokens, set(positions))
+                start = tokenizer_text.find(" ", end)
+            gaps = _packed_gaps(packed_ends, positions)
             if present & _COMPOUND:
                 merged = self._merge_compounds(tokens, gaps)
                 if merged is not tokens:
                     tokens = merged
                     present = reduce(or_, map(_get_flags, tokens), 0)
-                    gaps = self._packed_gaps(tokens, set(positions))
-            return _Message(text, tokens, present, gaps, runs=(positions, totals))
+                    packed_ends = list(accumulate(map(_get_length, tokens)))
+                    gaps = _packed_gaps(packed_ends, positions)
+            return _Message(text, tokens, present, packed_ends, gaps, runs=(positions, totals))
         # Something else was dropped too: find each token in the text.
         starts: list[int] = []
         ends: list[int] = []
@@ -725,13 +755,7 @@ class Assessor:
                 tokens = merged
                 present = reduce(or_, map(_get_flags, tokens), 0)
                 gaps = _gaps(starts, ends)
-        return _Message(text, tokens, present, gaps, offsets=(starts, ends))
-
-    @staticmethod
-    def _packed_gaps(tokens: list[_Tok], positions: set[int]) -> list[int]:
-        """Indexes of the tokens that start where a space run is (in the packed text)."""
-        starts = accumulate(map(_get_length, tokens))  # of tokens 1, 2, ...
-        return list(compress(range(1, len(tokens)), map(positions.__contains__, starts)))
+        return _Message(text, tokens, present, packed_ends, gaps, offsets=(starts, ends))
 
     # -- matching -----------------------------------------------------------------------
 
@@ -802,10 +826,9 @@ class Assessor:
 
     @staticmethod
     def _match_all_of(
-        message: _Message, groups: tuple[_Step, ...], i: int
+        message: _Message, groups: tuple[_Step, ...], begin: int, end: int
     ) -> tuple[int, int] | None:
-        """First and last token of a co-occurrence of every group in token i's clause."""
-        begin, end = message.clause_range(i)
+        """First and last token of a co-occurrence of every group in tokens begin…end-1."""
         tokens = message.tokens
         negation = message.negation
         first, last = end, -1

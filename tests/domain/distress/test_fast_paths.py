@@ -146,3 +146,61 @@ def test_precomputed_candidates_only_hold_rules_that_can_start_there() -> None:
                 assert compiled.first in token.elements
                 checked += 1
     assert checked
+
+
+def _found_offsets(tokenizer_text: str, surfaces: list[str]) -> tuple[list[int], list[int]]:
+    # The plain way: find each surface after the previous one.
+    starts, ends, position = [], [], 0
+    for surface in surfaces:
+        start = tokenizer_text.find(surface, position)
+        position = start + len(surface)
+        starts.append(start)
+        ends.append(position)
+    return starts, ends
+
+
+@given(
+    st.lists(
+        st.sampled_from(["寝不足", "で", "死にたい", "お", "金", "ない", "w", "😢", "。"]),
+        max_size=8,
+    ),
+    st.lists(st.sampled_from(["", "", " ", "  "]), min_size=9, max_size=9),
+)
+def test_offsets_with_spaces_match_finding_each_token(words: list[str], spaces: list[str]) -> None:
+    # Offsets come from the positions of space runs in the packed text (MeCab drops
+    # spaces); they must be where each token is found in the text, compounds merged.
+    from bot.domain.distress import assessor
+
+    assess("x")
+    default = assessor._default
+    assert default is not None
+    text = "".join(space + word for space, word in zip(spaces, words, strict=False)) + spaces[-1]
+    tokens = default._tokens(text)
+    present = 0
+    for token in tokens:
+        present |= token.flags
+    message = default._message(text, text, tokens, present)
+    # Merged compounds never span a space, so their surfaces are found like any other.
+    expected = _found_offsets(text, [token.surface for token in message.tokens])
+    assert message.offsets() == expected
+    for i in range(message.n):
+        assert message.span(i, i) == (expected[0][i], expected[1][i])
+
+
+def test_offsets_when_mecab_drops_more_than_spaces() -> None:
+    # If MeCab ever drops other characters, offsets fall back to finding each token.
+    from bot.domain.distress import assessor
+
+    assess("x")
+    default = assessor._default
+    assert default is not None
+    tokens = default._tokens("寝不足で 死にたい")
+    present = 0
+    for token in tokens:
+        present |= token.flags
+    text = "寝不足で\u00a0 死にたい"  # as if MeCab had dropped the no-break space
+    message = default._message(text, text, tokens, present)
+    surfaces = [token.surface for token in message.tokens]
+    assert surfaces[0] == "寝不足"
+    assert message.offsets() == _found_offsets(text, surfaces)
+    assert message.gaps  # the dropped characters separate clauses like a space
