@@ -40,10 +40,12 @@ _LineInfo = tuple[str, str, str, str, str]
 # string (comma-separated, quoted where a field holds a comma); unknown words end in
 # "\tUNK", because their features have no lemma column. :func:`parse_line` reads the same
 # columns as unidic-lite's default format (lemma, pos levels 1-2, conjugation form), so the
-# tokens are the same. ``-O ''`` turns off the dictionary's output-format-type, which
-# would otherwise take precedence over -F/-U/-E. Node-based tokenising (``tagger(text)``,
-# used by :func:`bare_tokenize`) is unaffected by these options.
-MECAB_OPTIONS = r"-O '' -B '' -F '%m\t%H\n' -U '%m\t%H\tUNK\n' -E 'EOS\n'"
+# tokens are the same. No end-of-sentence line: fugashi strips the final newline, so the
+# output splits into exactly the morphemes' lines. ``-O ''`` turns off the dictionary's
+# output-format-type, which would otherwise take precedence over -F/-U/-E. Node-based
+# tokenising (``tagger(text)``, used by :func:`bare_tokenize`) is unaffected by these
+# options.
+MECAB_OPTIONS = r"-O '' -B '' -F '%m\t%H\n' -U '%m\t%H\tUNK\n' -E ''"
 _UNKNOWN = "\tUNK"
 
 # UniDic feature columns (0-based): pos levels 1-4, conjugation form, lemma.
@@ -108,26 +110,15 @@ def parse_line(line: str) -> tuple[str, str, str, str, str]:
 
 
 def mecab_lines(text: str) -> list[str]:
-    """MeCab's output lines for ``text``, one per morpheme, in order (no EOS line).
+    """MeCab's output lines for ``text``, one per morpheme, in order.
 
     Callers that cache their own per-morpheme data key it by these lines: a line holds the
     surface and every feature, so equal lines always parse to equal tokens.
     """
-    if not text:
-        return []
-    lines = get_tagger().parse(text).split("\n")
-    # fugashi strips MeCab's final newline, so the output normally ends "...\nEOS".
-    if lines[-1] == "EOS":
-        del lines[-1]
-    elif lines[-2:] == ["EOS", ""]:
-        del lines[-2:]
-    if "EOS" not in lines and "" not in lines:
-        return lines
-    # Unusual output: stop at the first EOS or empty line, as :func:`tokenize` does.
-    for index, line in enumerate(lines):
-        if line == "EOS" or not line:
-            return lines[:index]
-    return lines
+    # MeCab reads newlines as spaces, and a surface is never empty, so no line is empty
+    # (but the output of a text of spaces is).
+    output = get_tagger().parse(text) if text else ""
+    return output.split("\n") if output else []
 
 
 def tokenize(text: str) -> list[Token]:
@@ -146,7 +137,7 @@ def tokenize(text: str) -> list[Token]:
     # MeCab drops spaces; without any, offsets are simply cumulative.
     has_spaces = " " in text
     for line in output.split("\n"):
-        if line == "EOS" or not line:
+        if not line:
             break
         info = cache.get(line)
         if info is None:
