@@ -105,8 +105,9 @@ class Normalizer:
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
-        if self._may_rewrite(text):
-            text = self._rewrite(text)
+        mask = self._gate.mask(text)
+        if mask or _may_elongate(text):
+            text = self._rewrite(text, mask)
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times).
         if len(text) - len(set(text)) >= 3:
@@ -116,27 +117,47 @@ class Normalizer:
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
-        return (
-            _ELONGATION_MARK.search(text) is not None and _ELONGATION.search(text) is not None
-        ) or self._gate.any(text)
+        return _may_elongate(text) or self._gate.any(text)
 
-    def _rewrite(self, text: str) -> str:
+    def _rewrite(self, text: str, mask: int | None = None) -> str:
+        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it).
+
+        A rewrite runs if one of its first characters is in the text (as it was before the
+        elongation steps: later rewrites may depend on that) and the gate says it may match
+        the text as it is now; the gate is asked again after each change. A rewrite the gate
+        rules out would change nothing, so the result is the same as running them all.
+        """
+        gate = self._gate
+        if mask is None:
+            mask = gate.mask(text)
         # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
+        position = 0  # gate bit of the next rewrite (early ones first)
         if self._early:
             for pattern, replacement, starts in self._early:
-                if starts is None or not starts.isdisjoint(chars):
-                    text = pattern.sub(replacement, text)
+                if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
+                    rewritten = pattern.sub(replacement, text)
+                    if rewritten != text:
+                        text = rewritten
+                        mask = gate.mask(text)
+                position += 1
             chars = set(text)
+        before = text
         if not _LONG_MARKS.isdisjoint(chars):
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
         if not _SMALL_VOWELS.isdisjoint(chars):
             text = _SMALL_VOWEL_INSIDE.sub("", text)
             text = _SMALL_VOWEL_END.sub(_full_vowel, text)
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
+        if text != before:
+            mask = gate.mask(text)
         for pattern, replacement, starts in self._rewrites:
-            if starts is None or not starts.isdisjoint(chars):
-                text = pattern.sub(replacement, text)
+            if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
+                rewritten = pattern.sub(replacement, text)
+                if rewritten != text:
+                    text = rewritten
+                    mask = gate.mask(text)
+            position += 1
         return text
 
     def _hiraganise_katakana_words(self, text: str) -> str:
@@ -156,6 +177,11 @@ class Normalizer:
                 self._run_cache.clear()
             self._run_cache[run] = convert
         return katakana_to_hiragana(run) if convert else run
+
+
+def _may_elongate(text: str) -> bool:
+    """False only if the elongation and small-vowel steps would not change ``text``."""
+    return _ELONGATION_MARK.search(text) is not None and _ELONGATION.search(text) is not None
 
 
 def _full_vowel(match: re.Match[str]) -> str:

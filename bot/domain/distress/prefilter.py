@@ -287,7 +287,7 @@ class SubstringGate:
             for needle in needles:
                 table = folded if ignore_case and _cased(needle) else exact
                 table[needle] = table.get(needle, 0) | bit
-        self._exact_search, self._exact_find, self._exact_bits = _lookup(exact, 0)
+        self._exact_search, _, self._exact_bits = _lookup(exact, 0)
         self._folded_search, self._folded_find, self._folded_bits = _lookup(folded, re.IGNORECASE)
 
     def any(self, text: str) -> bool:
@@ -305,10 +305,16 @@ class SubstringGate:
     def mask(self, text: str) -> int:
         """Bits of the patterns that may match ``text``."""
         mask = self.always
-        if self._exact_search is not None and self._exact_search(text):
+        search = self._exact_search
+        if search is not None:
+            # One search per substring found, each from one character after the previous
+            # find: at each position the longest substring there (as find-all would give),
+            # and the engine skips to the next possible first character by itself.
             bits = self._exact_bits
-            for found in set(self._exact_find(text)):  # type: ignore[misc]
-                mask |= bits[found]
+            found = search(text)
+            while found is not None:
+                mask |= bits[found.group()]
+                found = search(text, found.start() + 1)
         if self._folded_search is not None and self._folded_search(text):
             bits = self._folded_bits
             for match in self._folded_find(text):  # type: ignore[misc]
@@ -321,11 +327,13 @@ def _lookup(
 ) -> tuple[Callable[[str], object] | None, Callable[[str], object] | None, dict[Any, int]]:
     """(search, find-all, bits per found key) for the substrings in ``table``.
 
-    Search is a quick test that is true whenever find-all finds something. Find-all looks
-    ahead at every position, so overlapping substrings are all seen, but at
-    one position only one: the longest (case-sensitive: the regex is a trie, so the text
-    picks one path and the deepest substring on it wins, and every other substring found
-    there is its prefix). So each substring's bits include those of its prefixes.
+    Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
+    repeats it from one character after each find (no find-all). Ignoring case: search is
+    a quick test that is true whenever find-all finds something. Either way overlapping
+    substrings are all seen, but at one position only one: the longest (case-sensitive:
+    the text picks one path through the trie and the deepest substring on it wins, and
+    every other substring found there is its prefix). So each substring's bits include
+    those of its prefixes.
     """
     if not table:
         return None, None, {}
@@ -340,10 +348,8 @@ def _lookup(
                 mask |= other_bits
         bits[needle] = mask
     if not flags:
-        # findall gives the matched text, which is the substring itself.
-        alternatives = _trie(needles)
-        find = re.compile(f"(?=({alternatives}))").findall
-        return re.compile(alternatives).search, find, bits
+        # The matched text is the substring itself.
+        return re.compile(_trie(needles)).search, None, bits
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
     # numbered groups. The regex engine cannot skip ahead to a possible first character

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain.distress import assess
 from bot.domain.distress.lexicon import load_lexicon
+from bot.domain.distress.normalize import Normalizer
 from bot.domain.distress.prefilter import SubstringGate, required_substrings
 from bot.domain.distress.tokenizer import mecab_lines, parse_line, tokenize
 
@@ -83,6 +84,80 @@ def test_normalizer_fast_path_changes_nothing(text: str) -> None:
     normalizer = load_lexicon().normalizer
     if not normalizer._may_rewrite(text):
         assert normalizer._rewrite(text) == text
+
+
+def _rewrite_without_gate(normalizer: Normalizer, text: str) -> str:
+    # Every rewrite step, gated by first characters only (as before the substring gate).
+    from bot.domain.distress import normalize as module
+
+    chars = set(text)
+    for pattern, replacement, starts in normalizer._early:
+        if starts is None or not starts.isdisjoint(chars):
+            text = pattern.sub(replacement, text)
+    chars = set(text)
+    if not module._LONG_MARKS.isdisjoint(chars):
+        text = module._LONG_MARK_AFTER_HIRAGANA.sub("", text)
+    if not module._SMALL_VOWELS.isdisjoint(chars):
+        text = module._SMALL_VOWEL_INSIDE.sub("", text)
+        text = module._SMALL_VOWEL_END.sub(module._full_vowel, text)
+        text = module._SMALL_KATAKANA_END.sub(module._full_vowel, text)
+    for pattern, replacement, starts in normalizer._rewrites:
+        if starts is None or not starts.isdisjoint(chars):
+            text = pattern.sub(replacement, text)
+    return text
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "死にて",
+                "ぇ",
+                "え",
+                "ー",
+                "タヒ",
+                "4",
+                "ね",
+                "とう",
+                "な",
+                "かった",
+                "寂しか",
+                "と",
+                "なか",
+                "らく",
+                "が",
+                "れん",
+                "つれ",
+                "え",
+                "w",
+                "ww",
+                "首",
+                "つ",
+                "る",
+                "しぬ",
+                "たい",
+                "い",
+                "ぃ",
+                "っ",
+                "、",
+                " ",
+                "いき",
+                "て",
+                "る",
+                "でかん",
+                "わ",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_gated_rewrites_change_what_every_rewrite_would(pieces: list[str]) -> None:
+    # _rewrite runs only the rewrites the substring gate lets through, asking the gate
+    # again after each change: the result must be that of running every rewrite.
+    text = "".join(pieces)
+    normalizer = load_lexicon().normalizer
+    assert normalizer._rewrite(text) == _rewrite_without_gate(normalizer, text)
 
 
 @given(st.text(alphabet=_ALPHABET, max_size=20))
