@@ -35,6 +35,14 @@ def test_required_substrings() -> None:
     assert required_substrings("a.b|c") == {"a", "c"}
     assert required_substrings("x*|c") is None
     assert required_substrings(r"(a)\1") == {"a"}
+    # Strings containing another one are dropped (を消し contains 消し), so a rarer set
+    # can win over a common one (たい).
+    assert required_substrings("(を|も)?(消し|けし|抹消し)") == {"消し", "けし"}
+    erase_self = (
+        "(自分|私|俺|僕|存在|自身)(のこと|自身|の存在)?(を|も)?(消し|けし|抹消し)"
+        "(て(しまい|しまえ|ほし|くれ)|ちゃい|たい)"
+    )
+    assert required_substrings(erase_self) == {"消し", "けし"}  # not たい, ちゃい, ...
 
 
 # Patterns with the constructs the analysis handles: alternatives, optional and repeated
