@@ -217,8 +217,8 @@ def _needles(items: _Items) -> frozenset[str] | None:
 
 
 def _minimal(strings: frozenset[str]) -> frozenset[str]:
-    """``strings`` without those that contain another one (a text containing を消し
-    contains 消し): the same test, with fewer and shorter strings to look for, and a fairer
+    """``strings`` without those that contain another one (a text containing "xab"
+    contains "ab"): the same test, with fewer and shorter strings to look for, and a fairer
     :func:`_hit_chance`."""
     return frozenset(
         string
