@@ -9,6 +9,13 @@ bare tokenisation and ``assess`` are timed on the same replies in the same run, 
 alternating order, after a warm-up on another set of replies. Single-threaded, so one core;
 timed in process CPU time, so other jobs on the machine skew the figures less (they still
 do, through shared caches). The median over ``runs`` (default 5) is reported.
+
+Then ``assess``'s stages are timed one by one on the same replies, each on the previous
+stage's output: normalising, MeCab's parse (the C call alone), splitting its output into
+lines and looking the morphemes up in the per-line cache, and the rules (matching and
+judging). In ``assess`` the stages take longer than alone: run back to back, each evicts
+the others' data from the CPU caches (MeCab's dictionary and connection matrix are large),
+so the difference is printed as its own line.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bot.domain.distress import assess
-from bot.domain.distress.tokenizer import bare_tokenize
+from bot.domain.distress import Assessor
+from bot.domain.distress.lexicon import load_lexicon
+from bot.domain.distress.tokenizer import bare_tokenize, get_tagger
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "distress_corpus.jsonl"
 
@@ -81,6 +90,37 @@ def _time(work: Callable[[str], object], texts: list[str]) -> float:
     return time.process_time() - start
 
 
+def _time_items(work: Callable[..., object], items: list[tuple[Any, ...]]) -> float:
+    start = time.process_time()
+    for item in items:
+        work(*item)
+    return time.process_time() - start
+
+
+def _stage_times(assessor: Assessor, texts: list[str]) -> dict[str, float]:
+    """CPU seconds of each stage of ``assessor.assess`` alone, on ``texts``.
+
+    Uses the assessor's stage methods (private, but this is their benchmark).
+    """
+    normalize = assessor.lexicon.normalizer.normalize
+    parse = get_tagger().parse
+    normalized = [normalize(text) for text in texts if text and not text.isspace()]
+    tokens = [assessor._tokens(tokenizer_text) for _, tokenizer_text in normalized]
+    times = {
+        "normalise": _time(normalize, texts),
+        "MeCab parse": _time(parse, [tokenizer_text for _, tokenizer_text in normalized]),
+        "lines + cache lookup": _time_items(
+            assessor._tokens, [(tokenizer_text,) for _, tokenizer_text in normalized]
+        ),
+        "rules (match + judge)": _time_items(
+            assessor._assess_tokens,
+            [(*pair, morphemes) for pair, morphemes in zip(normalized, tokens, strict=True)],
+        ),
+    }
+    times["lines + cache lookup"] -= times["MeCab parse"]  # _tokens parses too
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     count = int(args[0]) if args else 20_000
@@ -88,18 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     seen: set[str] = set()
     warm_up = make_replies(2_000, seed=0, exclude=seen)
     batches = [make_replies(count, seed=run + 1, exclude=seen) for run in range(runs)]
+    assessor = Assessor(load_lexicon())  # what assess() does, with its stages at hand
     for text in warm_up:  # tagger, lexicon, word-level caches
-        assess(text)
+        assessor.assess(text)
         bare_tokenize(text)
     bare_times: list[float] = []
     full_times: list[float] = []
+    stage_times: list[dict[str, float]] = []
     for run, texts in enumerate(batches):
         if run % 2:
-            full_times.append(_time(assess, texts))
+            full_times.append(_time(assessor.assess, texts))
             bare_times.append(_time(bare_tokenize, texts))
         else:
             bare_times.append(_time(bare_tokenize, texts))
-            full_times.append(_time(assess, texts))
+            full_times.append(_time(assessor.assess, texts))
+        stage_times.append(_stage_times(assessor, texts))
     bare = statistics.median(bare_times)
     full = statistics.median(full_times)
     ratio = statistics.median(f / b for f, b in zip(full_times, bare_times, strict=True))
@@ -109,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         each = seconds / count * 1e6
         print(f"{label:26s} {count / seconds:9,.0f} replies/s ({each:.1f} µs each, median)")
     print(f"{'ratio assess / bare time':26s} {ratio:9.2f}x (median of per-run ratios)")
+    print("stages of assess, each timed alone (µs per reply, median; x bare):")
+    stages = {
+        name: statistics.median(times[name] for times in stage_times) for name in stage_times[0]
+    }
+    stages["stages evicting each other"] = full - sum(stages.values())
+    for name, seconds in stages.items():
+        each = seconds / count * 1e6
+        print(f"  {name:26s} {each:6.1f} µs  {seconds / bare:5.2f}x")
     return 0
 
 

@@ -8,20 +8,28 @@ past and resolved (去年は…けど今は平気), someone else's or a film's (
 
 Context may lower an urgent match to ``watch`` at most, never drop it: when unsure, the
 team should still see it. Only a negation removes a match, and it stays in the evidence.
+
+Speed: the lexicon is compiled once into per-morpheme facts (:class:`_Tok`: which pattern
+elements a morpheme matches, which rules may start there, bits for the grammar and context
+word lists it belongs to), cached by MeCab output line. Per reply, the work is then mostly
+C-level list operations over those facts; clause structure, negation scans and context
+checks run only when a rule has fired, and each is skipped when the reply has none of
+the words it looks for.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from operator import attrgetter
+from functools import reduce
+from itertools import accumulate, compress, islice
+from operator import attrgetter, or_
 from typing import Any
 
 from .levels import CATEGORIES, Level
 from .lexicon import Element, Lexicon, Rule, load_lexicon
-from .prefilter import first_characters
+from .prefilter import SubstringGate
 from .tokenizer import mecab_lines, parse_line
 
 __all__ = ["Assessment", "Assessor", "Evidence", "assess"]
@@ -110,11 +118,98 @@ class Assessment:
 
 _NOTHING = Assessment(Level.NONE)
 
-# Bits of ``_Tok.markers``: the context word lists a morpheme belongs to.
+# Bits of ``_Tok.markers``/``_Tok.pair_first``: the context word lists a morpheme belongs
+# to (or starts a two-word marker of).
 _MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16, 32, 64
+# More bits of ``_Tok.flags`` (which also holds the marker bits above): OR-ed over a
+# message, they say which checks can find anything at all.
+_JOKE, _NEGATION, _DIALECT, _OTHER_PERSON, _CANDIDATES = 128, 256, 512, 1024, 2048
+_COMPOUND, _CONJUNCTION, _SPEECH_VERB = 4096, 8192, 16384
+# Flags that a contextual check reacts to: without any of them (or the rule's
+# soften_clause words), context cannot lower a level. (_NOW only counts with
+# _DISTANT_PAST; a quote is someone else's words only with a speech verb: 言われた.)
+_CONTEXT = (
+    _MEDIA
+    | _STILL
+    | _DISTANT_PAST
+    | _UNTIL
+    | _RECENT
+    | _RESOLVED
+    | _JOKE
+    | _OTHER_PERSON
+    | _SPEECH_VERB
+)
+# Bits from here up stand for the rules' word lists (unless_clause, unless_message,
+# soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
+_FIRST_WORD_LIST_BIT = 32768
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
+
+# A pattern element compiled for matching: (element number, "NEG" among the alternatives,
+# optional). A morpheme matches element number k when k is in its ``_Tok.elements``.
+_Step = tuple[int, bool, bool]
+
+
+class _Compiled:
+    """A lexicon rule with its pattern elements as numbers and its levels as ranks."""
+
+    __slots__ = (
+        "all_of",
+        "boost",
+        "boost_rank",
+        "categories",
+        "contextual",
+        "double_negation",
+        "first",
+        "id",
+        "level",
+        "negatable",
+        "other_person",
+        "rank",
+        "rule",
+        "soften_clause",
+        "unless_clause",
+        "unless_message",
+        "unless_next",
+        "unless_prev",
+        "words",
+    )
+
+    def __init__(
+        self,
+        rule: Rule,
+        number: dict[int, int],
+        list_bits: dict[frozenset[str], int],
+        other_person_categories: frozenset[str],
+    ) -> None:
+        def steps(elements: tuple[Element, ...]) -> tuple[_Step, ...]:
+            return tuple(
+                (number[id(element)], element.negation, element.optional) for element in elements
+            )
+
+        self.rule = rule
+        self.id = rule.id
+        self.level = rule.level
+        self.rank = _RANK[rule.level]
+        self.categories = rule.categories
+        self.words = steps(rule.words)
+        self.all_of = steps(rule.all_of)
+        # The element a word rule starts with (-1 for all_of and regex rules).
+        self.first = self.words[0][0] if self.words else -1
+        self.unless_prev = frozenset(number[id(element)] for element in rule.unless_prev)
+        self.unless_next = frozenset(number[id(element)] for element in rule.unless_next)
+        # Word lists as bits of _Tok.flags (0: the rule has no such list).
+        self.unless_clause = list_bits.get(rule.unless_clause, 0)
+        self.unless_message = list_bits.get(rule.unless_message, 0)
+        self.soften_clause = list_bits.get(rule.soften_clause, 0)
+        self.boost = list_bits.get(rule.boost, 0) if rule.boost_level is not None else 0
+        self.boost_rank = _RANK[rule.boost_level] if rule.boost_level is not None else 0
+        self.negatable = rule.negatable
+        # A word pattern that is itself a negation (眠れない) is cancelled by a second one.
+        self.double_negation = rule.has_negation and bool(rule.words)
+        self.contextual = rule.contextual
+        self.other_person = not other_person_categories.isdisjoint(rule.categories)
 
 
 class _Tok:
@@ -126,19 +221,18 @@ class _Tok:
     """
 
     __slots__ = (
-        "all_markers",
         "candidates",
         "cform",
-        "clause_after",
         "clause_break",
         "compound",
         "conditional",
         "conjunction",
         "dialect",
         "dialect_enabler",
+        "elements",
+        "flags",
         "gap",
         "joke",
-        "keys",
         "lemma",
         "length",
         "mark",
@@ -162,7 +256,6 @@ class _Tok:
         "surface",
         "topic",
         "transparent",
-        "trigger",
     )
 
     surface: str
@@ -171,17 +264,16 @@ class _Tok:
     pos2: str
     cform: str
     length: int
-    keys: tuple[str, str]  # (lemma, surface): what word lists are matched against
-    candidates: tuple[Rule, ...] | None  # rules that may start/anchor here
-    compound: tuple[tuple[tuple[str, ...], str], ...] | None  # compounds starting here
-    trigger: bool  # candidates or compound: the message needs the full analysis
+    elements: frozenset[int]  # numbers of the pattern elements the morpheme matches
+    candidates: tuple[_Compiled, ...] | None  # rules that may start/anchor here
+    # Compounds starting here, by the surface of their second token (lexicon order).
+    compound: dict[str, tuple[tuple[tuple[str, ...], str], ...]] | None
     negation: bool  # a negation by itself (ない, ん, へん)
     dialect: bool  # 博多 なか: a negation after an adjective or だ
     dialect_enabler: bool  # an adjective or だ
-    mark: bool  # punctuation/symbol: ends a clause
+    mark: bool  # punctuation or a symbol (not a quote bracket)
     sentence_mark: bool  # punctuation other than 読点: ends a sentence
-    clause_after: bool  # a clause-ending conjunctive particle (けど, のに)
-    clause_break: bool  # mark or clause_after: the next token starts a clause
+    clause_break: bool  # punctuation/symbol or a clause-ending particle (けど, のに)
     conjunction: bool  # a conjunction: starts a clause
     gap: bool  # may sit between pattern words (unless it is a negation)
     transparent: bool  # negation and past reach across it
@@ -194,7 +286,6 @@ class _Tok:
     joke: bool
     markers: int  # _MEDIA | _STILL | ... for the word lists the morpheme is in
     pair_first: int  # bits of the lists with a two-word marker ("前+は") starting here
-    all_markers: int  # markers | pair_first
     subject_particle: bool  # が/は/も as a particle
     other_person: bool  # 友達, 母, ...
     predicate_stop: bool  # a verb/adjective (not a helper verb): the subject search stops
@@ -202,48 +293,66 @@ class _Tok:
     quote: bool  # って/と closing a quotation
     speech_verb: bool  # 言う: with a passive after it, someone else's words
     passive: bool  # れる/られる
+    flags: int  # markers | pair_first | _JOKE | _NEGATION | ... (see the bit constants)
 
     def __init__(
         self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
     ) -> None:
-        surface, lemma, pos1, pos2, _ = info
+        surface, lemma, pos1, pos2, cform = info
         grammar = assessor.grammar
         lexicon = assessor.lexicon
-        index = lexicon.index
         self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
         self.length = len(surface)
-        self.keys = (lemma, surface)
 
         def has_key(keys: frozenset[str]) -> bool:
             return lemma in keys or surface in keys
 
+        # An element matches on the lemma if the lemma is one of its keys, else on the
+        # surface; a key may ask for conjugation forms ("死ぬ@命令形").
+        by_key = assessor.element_keys
+        with_lemma = by_key.get(lemma, ())
+        elements = {
+            number for number, cforms in with_lemma if cforms is None or cform.startswith(cforms)
+        }
+        if surface != lemma:
+            decided = {number for number, _ in with_lemma}
+            elements.update(
+                number
+                for number, cforms in by_key.get(surface, ())
+                if number not in decided and (cforms is None or cform.startswith(cforms))
+            )
+        self.elements = frozenset(elements) if elements else _NO_ELEMENTS
+
+        index = assessor.index
         candidates = index.get(lemma)
         if surface != lemma:
             more = index.get(surface)
             if more:
                 candidates = candidates + more if candidates else more
         if candidates:
-            # A word rule whose first element asks for a conjugation form can only start
-            # here if this morpheme has it: decided once per morpheme, not per message.
+            # A word rule can only start here if this morpheme matches its first element
+            # (conjugation forms included): decided once per morpheme, not per message.
             # (Order and repeats are kept: evidence order depends on them.)
             candidates = tuple(
-                rule
-                for rule in candidates
-                if not (rule.words and rule.words[0].cforms)
-                or _element_matches(rule.words[0], self)
+                rule for rule in candidates if rule.first < 0 or rule.first in elements
             )
         self.candidates = candidates or None
         # Merged compounds are never merged again.
-        self.compound = None if merged else (lexicon.compounds.get(surface) or None)
-        self.trigger = self.candidates is not None or self.compound is not None
+        compounds = None if merged else lexicon.compounds.get(surface)
+        self.compound = None
+        if compounds:
+            by_next: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
+            for entry in compounds:
+                by_next[entry[0][1]] = (*by_next.get(entry[0][1], ()), entry)
+            self.compound = by_next
         self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
-        self.dialect = surface in grammar.negation_surfaces_after_adjective
+        self.dialect = dialect = surface in grammar.negation_surfaces_after_adjective
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
         # Quote brackets keep a title or quotation inside its sentence: 「死にたい夜に」って本.
-        self.mark = pos1 == "補助記号" and pos2 not in _BRACKETS
-        self.sentence_mark = self.mark and pos2 != "読点"
-        self.clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
-        self.clause_break = self.mark or self.clause_after
+        self.mark = mark = pos1 == "補助記号" and pos2 not in _BRACKETS
+        self.sentence_mark = mark and pos2 != "読点"
+        clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
+        self.clause_break = mark or clause_after
         self.conjunction = pos1 == "接続詞"
         helper_verb = pos1 == "動詞" and lemma in grammar.gap_verbs
         self.gap = pos1 in _GAP_POS or helper_verb
@@ -267,7 +376,6 @@ class _Tok:
                 pair_first |= bit
         self.markers = markers
         self.pair_first = pair_first
-        self.all_markers = markers | pair_first
         self.subject_particle = surface in grammar.subject_particles and pos1 == "助詞"
         self.other_person = has_key(grammar.other_people)
         self.predicate_stop = pos1 in _PREDICATE_POS and lemma not in grammar.gap_verbs
@@ -276,102 +384,179 @@ class _Tok:
         self.quote = particle and surface in grammar.quote_particles
         self.speech_verb = pos1 == "動詞" and lemma in grammar.speech_verbs
         self.passive = lemma in grammar.passive
+        list_bits = assessor.word_list_bits
+        self.flags = (
+            list_bits.get(lemma, 0)
+            | list_bits.get(surface, 0)
+            | markers
+            | pair_first
+            | (_JOKE if self.joke else 0)
+            | (_NEGATION if self.negation else 0)
+            | (_DIALECT if dialect else 0)
+            | (_OTHER_PERSON if self.other_person else 0)
+            | (_CANDIDATES if self.candidates else 0)
+            | (_COMPOUND if self.compound else 0)
+            | (_CONJUNCTION if self.conjunction else 0)
+            | (_SPEECH_VERB if self.speech_verb else 0)
+        )
+
+
+_NO_ELEMENTS: frozenset[int] = frozenset()
+
+_get_flags = attrgetter("flags")
+_get_length = attrgetter("length")
+_get_negation = attrgetter("negation")
+_get_clause_break = attrgetter("clause_break")
+_get_conjunction = attrgetter("conjunction")
+_get_sentence_mark = attrgetter("sentence_mark")
+_get_candidates = attrgetter("candidates")
+_get_compound = attrgetter("compound")
 
 
 class _Message:
-    """One tokenised message with its clause/sentence structure (per-call scratch state)."""
+    """One tokenised message with its clause structure (per-call scratch state).
+
+    Built only for replies where some rule may match. Clause starts come from C-level
+    passes over the tokens' flags; sentences and character offsets are worked out only
+    when a rule has fired and needs them.
+    """
 
     __slots__ = (
-        "clause",
+        "_offsets",
+        "_sentence_start",
         "clause_end",
         "clause_start",
-        "ends",
-        "jokes",
-        "markers",
+        "gaps",
         "n",
         "negation",
-        "sentence",
-        "starts",
+        "packed_ends",
+        "present",
+        "run_positions",
+        "run_totals",
         "text",
         "tokens",
     )
 
     def __init__(
-        self, text: str, tokens: list[_Tok], starts: list[int] | None, ends: list[int] | None
+        self,
+        text: str,
+        tokens: list[_Tok],
+        present: int,
+        packed_ends: list[int],
+        gaps: list[int],
+        runs: tuple[list[int], list[int]] | None = None,
+        offsets: tuple[list[int], list[int]] | None = None,
     ) -> None:
-        """``starts``/``ends``: character offsets, or None when tokens are contiguous."""
+        """Offsets come in one of three forms.
+
+        Tokens are contiguous (``runs`` and ``offsets`` None): offsets are cumulative
+        lengths. Only spaces lie between tokens (``runs``): the positions of the space
+        runs in the text without spaces, and the number of spaces up to each. Otherwise
+        ``offsets`` are the tokens' (starts, ends). ``gaps``: indexes of tokens with a
+        space before them (never 0).
+        """
         self.text = text
         self.tokens = tokens
         self.n = n = len(tokens)
-        self.negation = negation = [False] * n
-        self.clause = clause = [0] * n
-        self.sentence = sentence = [0] * n
-        clause_start = [0]
-        clause_id = sentence_id = 0
-        markers = 0  # every marker bit (single or pair start) present in the message
-        jokes = False
-        conditional_negation = False
-        if starts is None or ends is None:
-            ends = list(accumulate(map(_get_length, tokens)))
-            starts = [0, *ends[:-1]] if ends else []
-            gaps = False
+        self.present = present  # the OR of the tokens' flags
+        self.gaps = gaps
+        # Ends of the tokens in the text without spaces (unused with ``offsets``).
+        self.packed_ends = packed_ends
+        self.run_positions, self.run_totals = runs if runs is not None else ((), ())
+        self._offsets = offsets
+        if present & (_NEGATION | _DIALECT):
+            self.negation = negation = list(map(_get_negation, tokens))
+            if present & _DIALECT:
+                # 博多: 寂しくなか, 大丈夫じゃなか — a negation after an adjective or だ.
+                for i in range(1, n):
+                    if not negation[i] and tokens[i].dialect:
+                        negation[i] = tokens[i - 1].dialect_enabler
         else:
-            gaps = True
-        self.starts = starts
-        self.ends = ends
-        if n:
-            # The first token by itself, then each token with its predecessor.
-            previous = tokens[0]
-            negation[0] = previous.negation
-            markers = previous.all_markers
-            jokes = previous.joke
-        for i in range(1, n):
-            token = tokens[i]
-            if token.negation:
-                negation[i] = True
-                if token.cform.startswith(_CONDITIONAL_FORM) or (
-                    i + 1 < n and tokens[i + 1].conditional
-                ):
-                    conditional_negation = True
-            elif token.dialect:
-                # 博多: 寂しくなか, 大丈夫じゃなか
-                negation[i] = previous.dialect_enabler
-            if gaps and starts[i] > ends[i - 1]:
-                clause_id += 1
-                clause_start.append(i)
-                sentence_id += 1
-            else:
-                if previous.clause_break or token.conjunction:
-                    clause_id += 1
-                    clause_start.append(i)
-                if previous.sentence_mark:
-                    sentence_id += 1
-            clause[i] = clause_id
-            sentence[i] = sentence_id
-            if token.all_markers:
-                markers |= token.all_markers
-            if token.joke:
-                jokes = True
-            previous = token
+            self.negation = [False] * n
+        # A clause starts after punctuation or a clause-ending particle, at a conjunction,
+        # and after a space.
+        clause_start = [0, *compress(range(1, n), map(_get_clause_break, tokens))]
+        if present & _CONJUNCTION:
+            conjunctions = compress(range(1, n), map(_get_conjunction, islice(tokens, 1, None)))
+            clause_start = sorted({*clause_start, *conjunctions})
+        for gap in gaps:
+            k = bisect_left(clause_start, gap)
+            if k == len(clause_start) or clause_start[k] != gap:
+                clause_start.insert(k, gap)
         self.clause_start = clause_start
-        self.clause_end = [*clause_start[1:], n]
-        if conditional_negation:
+        self.clause_end = clause_end = [*clause_start[1:], n]
+        if present & _NEGATION and any(
+            # (The first token is not looked at, as before: a reply rarely starts so.)
+            tokens[i].cform.startswith(_CONDITIONAL_FORM)
+            or (i + 1 < n and tokens[i + 1].conditional)
+            for i in compress(range(1, n), map(_get_negation, islice(tokens, 1, None)))
+        ):
             # 払わなきゃ, 寝ないと(いけない): an obligation, not an inability. A wish
             # (覚めなければいいのに) or a quote (ないと思う) stays a negation.
             for i in range(n):
                 if negation[i]:
-                    end = _obligation(tokens, clause, i)
+                    end = _obligation(tokens, clause_end[bisect_right(clause_start, i) - 1], i)
                     if end >= 0:
                         negation[i] = False
                         # ...and いけない/ならない's own ない is part of the "must".
                         if end < n and negation[end]:
                             negation[end] = False
-        self.markers = markers
-        self.jokes = jokes
+        self._sentence_start: list[int] | None = None
+
+    def clause_range(self, i: int) -> tuple[int, int]:
+        """First and one-past-last token of the clause token ``i`` is in."""
+        clause = bisect_right(self.clause_start, i) - 1
+        return self.clause_start[clause], self.clause_end[clause]
+
+    def sentence_range(self, i: int) -> range:
+        """The tokens of the sentence token ``i`` is in (after a full stop or a space)."""
+        starts = self._sentence_start
+        if starts is None:
+            marks = compress(range(1, self.n), map(_get_sentence_mark, self.tokens))
+            starts = [0, *sorted({*marks, *self.gaps})] if self.gaps else [0, *marks]
+            self._sentence_start = starts
+        k = bisect_right(starts, i)
+        return range(starts[k - 1], starts[k] if k < len(starts) else self.n)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets from the start of token ``first`` to the end of ``last``."""
+        if self._offsets is not None:
+            return self._offsets[0][first], self._offsets[1][last]
+        ends = self.packed_ends
+        start = ends[first - 1] if first else 0
+        end = ends[last]
+        positions = self.run_positions
+        if positions:
+            # Spaces at a token's packed start come before it; at its packed end, after.
+            k = bisect_right(positions, start)
+            start += self.run_totals[k - 1] if k else 0
+            k = bisect_left(positions, end)
+            end += self.run_totals[k - 1] if k else 0
+        return start, end
+
+    def offsets(self) -> tuple[list[int], list[int]]:
+        """Every token's (start, end) character offsets in the text."""
+        if self._offsets is None:
+            packed_ends = self.packed_ends
+            packed_starts = [0, *packed_ends[:-1]] if packed_ends else []
+            starts, ends = packed_starts[:], packed_ends[:]
+            added = 0
+            for position, total in zip(self.run_positions, self.run_totals, strict=True):
+                # Spaces at a token's packed start come before it; at its packed end, after.
+                spaces, added = total - added, total
+                k = bisect_left(packed_starts, position)
+                starts[k:] = [start + spaces for start in starts[k:]]
+                k = bisect_right(packed_ends, position)
+                ends[k:] = [end + spaces for end in ends[k:]]
+            self._offsets = starts, ends
+        return self._offsets
 
 
-def _obligation(tokens: list[_Tok], clause: list[int], i: int) -> int:
-    """-1, or the end of "must" if the negation at ``i`` starts one (〜なきゃ, 〜ないと)."""
+def _obligation(tokens: list[_Tok], clause_end: int, i: int) -> int:
+    """-1, or the end of "must" if the negation at ``i`` starts one (〜なきゃ, 〜ないと).
+
+    ``clause_end``: one past the last token of ``i``'s clause.
+    """
     n = len(tokens)
     k = i + 1
     if k < n and tokens[k].conditional:
@@ -379,47 +564,50 @@ def _obligation(tokens: list[_Tok], clause: list[int], i: int) -> int:
     elif not tokens[i].cform.startswith(_CONDITIONAL_FORM):
         return -1
     # The obligation ends the clause (払わなきゃ) or is spelt out (ないといけない, なきゃだめ).
-    if k >= n or clause[k] != clause[i] or tokens[k].mark:
+    if k >= clause_end or tokens[k].mark:
         return k
     return k + 1 if tokens[k].obligation else -1
 
 
-def _element_matches(element: Element, token: _Tok) -> bool:
-    keys = element.keys
-    if token.lemma in keys:
-        key = token.lemma
-    elif token.surface in keys:
-        key = token.surface
-    else:
-        return False
-    if not element.cforms:
-        return True
-    cforms = element.cforms.get(key)
-    return cforms is None or token.cform.startswith(cforms)
+def _packed_gaps(packed_ends: list[int], positions: list[int]) -> list[int]:
+    """Indexes of the tokens that start where a space run is (in the packed text)."""
+    gaps = []
+    last = len(packed_ends) - 1
+    for position in positions:
+        k = bisect_left(packed_ends, position)  # token k ends there, k + 1 starts there
+        if k < last and packed_ends[k] == position:
+            gaps.append(k + 1)
+    return gaps
 
 
-def _any_element(elements: tuple[Element, ...], token: _Tok) -> bool:
-    return any(_element_matches(element, token) for element in elements)
+def _gaps(starts: list[int], ends: list[int]) -> list[int]:
+    """Indexes of the tokens with a space (or anything dropped) before them."""
+    return list(compress(range(1, len(starts)), map(int.__gt__, islice(starts, 1, None), ends)))
 
 
-def _has_key(token: _Tok, keys: frozenset[str]) -> bool:
-    return token.lemma in keys or token.surface in keys
+def _merged_offsets(
+    tokens: list[_Tok], merged: list[_Tok], starts: list[int], ends: list[int]
+) -> tuple[list[int], list[int]]:
+    """Offsets of ``merged`` (``tokens`` with some runs merged into one token each)."""
+    merged_starts: list[int] = []
+    merged_ends: list[int] = []
+    i = 0
+    for token in merged:
+        count = 1
+        if token is not tokens[i]:  # a merged run: as many tokens as spell its surface
+            length = tokens[i].length
+            while length < token.length:
+                length += tokens[i + count].length
+                count += 1
+        merged_starts.append(starts[i])
+        merged_ends.append(ends[i + count - 1])
+        i += count
+    return merged_starts, merged_ends
 
 
-_get_keys = attrgetter("keys")
-_get_trigger = attrgetter("trigger")
-_get_length = attrgetter("length")
-_get_compound = attrgetter("compound")
-
-
-def _words(tokens: list[_Tok]) -> Iterator[str]:
-    """Lemmas and surfaces of ``tokens``: ``keys.isdisjoint(_words(...))`` is
-    ``not any(_has_key(token, keys) ...)``, looped over in C."""
-    return chain.from_iterable(map(_get_keys, tokens))
-
-
-def _char_class(chars: set[str]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(sorted(re.escape(char) for char in chars)) + "]")
+def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
+    """Whether a token from ``begin`` to ``end - 1`` has ``bit`` in its flags."""
+    return bool(reduce(or_, map(_get_flags, tokens[begin:end]), 0) & bit)
 
 
 class Assessor:
@@ -432,29 +620,42 @@ class Assessor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.grammar = grammar = lexicon.grammar
-        # Regex rules (emoji, slang) run only when the text contains a character one of
-        # their matches can start with; rules without a known start set always run. Rules
-        # run in lexicon order, so ties in the evidence order are stable.
-        self._regex_order = {id(rule): k for k, rule in enumerate(lexicon.regex_rules)}
-        self._always_regex: list[Rule] = []
-        self._regex_by_char: dict[str, list[Rule]] = {}
-        for rule in lexicon.regex_rules:
-            assert rule.regex is not None
-            starts = first_characters(rule.regex.pattern, rule.regex.flags)
-            if starts is None:
-                self._always_regex.append(rule)
-            else:
-                for char in starts:
-                    self._regex_by_char.setdefault(char, []).append(rule)
-        # Gated rules as bits (lexicon order): the characters found in a text select a set
-        # of rules, and each distinct set is sorted once.
-        self._regex_gate = _char_class(set(self._regex_by_char)) if self._regex_by_char else None
-        self._regex_bits: dict[str, int] = {
-            char: sum(1 << self._regex_order[id(rule)] for rule in rules)
-            for char, rules in self._regex_by_char.items()
+        # Every pattern element gets a number; each key (lemma or surface) lists the
+        # elements it is a key of, with the conjugation forms it must have there.
+        number: dict[int, int] = {}
+        self.element_keys: dict[str, list[tuple[int, tuple[str, ...] | None]]] = {}
+        for rule in lexicon.rules:
+            for element in (*rule.words, *rule.all_of, *rule.unless_prev, *rule.unless_next):
+                if id(element) in number:
+                    continue
+                number[id(element)] = len(number)
+                for key in element.keys:
+                    self.element_keys.setdefault(key, []).append(
+                        (number[id(element)], element.cforms.get(key))
+                    )
+        # Each distinct word list of the rules gets a bit; each word, the bits of its lists.
+        list_bits: dict[frozenset[str], int] = {}
+        self.word_list_bits: dict[str, int] = {}
+        for rule in lexicon.rules:
+            for words in (rule.unless_clause, rule.unless_message, rule.soften_clause, rule.boost):
+                if words and words not in list_bits:
+                    bit = list_bits[words] = _FIRST_WORD_LIST_BIT << len(list_bits)
+                    for word in words:
+                        self.word_list_bits[word] = self.word_list_bits.get(word, 0) | bit
+        compiled = {
+            id(rule): _Compiled(rule, number, list_bits, grammar.other_person_categories)
+            for rule in lexicon.rules
         }
-        self._always_mask = sum(1 << self._regex_order[id(rule)] for rule in self._always_regex)
-        self._regex_sets: dict[int, tuple[Rule, ...]] = {0: tuple(self._always_regex)}
+        self.index: dict[str, tuple[_Compiled, ...]] = {
+            key: tuple(compiled[id(rule)] for rule in rules) for key, rules in lexicon.index.items()
+        }
+        # Regex rules (emoji, slang) run only when the text contains one of the substrings
+        # every match of theirs contains; rules without such substrings always run. Rules
+        # run in lexicon order, so ties in the evidence order are stable.
+        self._regex_rules_all = tuple(compiled[id(rule)] for rule in lexicon.regex_rules)
+        self._regex_patterns = tuple(rule.regex for rule in lexicon.regex_rules)
+        self._regex_gate = SubstringGate(self._regex_patterns)  # type: ignore[arg-type]
+        self._regex_sets: dict[int, tuple[tuple[_Compiled, Any], ...]] = {}
         # Context word lists, as bits of _Tok.markers; two-word markers ("前+は") by their
         # first word.
         self.marker_lists = (
@@ -476,11 +677,6 @@ class Assessor:
                         if char == "+":
                             pairs.setdefault(word[:k], set()).add(word[k + 1 :])
             self.marker_pairs[bit] = {key: frozenset(value) for key, value in pairs.items()}
-        self._other_person_rules = {
-            rule.id
-            for rule in lexicon.rules
-            if set(rule.categories) & grammar.other_person_categories
-        }
         self._toks: dict[str, _Tok] = {}
         self._merged: dict[str, _Tok] = {}
 
@@ -490,47 +686,51 @@ class Assessor:
         """Assess one message. Never raises on odd input; empty text is ``none``."""
         if not text or text.isspace():
             return _NOTHING
-        normalized = self.lexicon.normalizer(text)
-        text = normalized.text
-        lines = mecab_lines(normalized.tokenizer_text)
+        text, tokenizer_text = self.lexicon.normalizer.normalize(text)
+        return self._assess_tokens(text, tokenizer_text, self._tokens(tokenizer_text))
+
+    def _tokens(self, tokenizer_text: str) -> list[_Tok]:
+        """The morphemes of ``tokenizer_text`` (MeCab, then the per-line cache)."""
+        lines = mecab_lines(tokenizer_text)
         tokens = list(map(self._toks.get, lines))
         if None in tokens:  # morphemes seen for the first time
             tokens = [token or self._tok(line) for token, line in zip(tokens, lines, strict=True)]
-        trigger = any(map(_get_trigger, tokens))
+        return tokens  # type: ignore[return-value]
+
+    def _assess_tokens(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> Assessment:
+        """The rules' verdict on a normalised, tokenised message."""
+        present = reduce(or_, map(_get_flags, tokens), 0)
         # search() finds a match exactly when finditer() would; most rules find none.
         regex_matches = [
-            (rule, list(rule.regex.finditer(text)))  # type: ignore[union-attr]
-            for rule in self._regex_rules(text)
-            if rule.regex.search(text)  # type: ignore[union-attr]
+            (rule, list(pattern.finditer(text)))
+            for rule, pattern in self._regex_rules(text)
+            if pattern.search(text)
         ]
-        if not trigger and not regex_matches:
+        if not present & (_CANDIDATES | _COMPOUND) and not regex_matches:
             return _NOTHING  # the common case: nothing in the reply can start a rule
-        message = self._message(text, normalized.tokenizer_text, tokens)
+        message = self._message(text, tokenizer_text, tokens, present)
         tokens = message.tokens
         evidence: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
-        if trigger:
-            for i, token in enumerate(tokens):
-                candidates = token.candidates
-                if candidates is None:
+        for i in compress(range(message.n), map(_get_candidates, tokens)):
+            clause: tuple[int, int] | None = None
+            for rule in tokens[i].candidates:  # type: ignore[union-attr]
+                words = rule.words
+                if len(words) == 1:
+                    # The index put the rule here: token i matches words[0] (see
+                    # _Tok.candidates).
+                    self._judge(message, rule, i, i, evidence, seen)
                     continue
-                for rule in candidates:
-                    words = rule.words
-                    if words:
-                        # The index put the rule here: token i holds one of words[0]'s keys,
-                        # in a conjugation form words[0] allows (see _Tok.candidates).
-                        if len(words) == 1:
-                            self._judge(message, rule, i, i, evidence, seen)
-                            continue
-                        end = self._match_rest(
-                            message, words, 1, i + 1, message.clause_end[message.clause[i]]
-                        )
-                        if end >= 0:
-                            self._judge(message, rule, i, end - 1, evidence, seen)
-                    else:
-                        found = self._match_all_of(message, rule.all_of, message.clause[i])
-                        if found is not None:
-                            self._judge(message, rule, found[0], found[1], evidence, seen)
+                if clause is None:
+                    clause = message.clause_range(i)
+                if words:
+                    end = self._match_rest(message, words, 1, i + 1, clause[1])
+                    if end >= 0:
+                        self._judge(message, rule, i, end - 1, evidence, seen)
+                else:
+                    found = self._match_all_of(message, rule.all_of, *clause)
+                    if found is not None:
+                        self._judge(message, rule, found[0], found[1], evidence, seen)
         for rule, matches in regex_matches:
             for match in matches:
                 first, last = self._token_range(message, match.start(), match.end())
@@ -572,30 +772,57 @@ class Assessor:
             token = self._merged[word] = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
         return token
 
-    def _regex_rules(self, text: str) -> tuple[Rule, ...]:
-        """The regex rules that may match ``text``, in lexicon order."""
-        mask = 0
-        if self._regex_gate is not None:
-            bits = self._regex_bits
-            for char in set(self._regex_gate.findall(text)):
-                mask |= bits[char]
+    def _regex_rules(self, text: str) -> tuple[tuple[_Compiled, Any], ...]:
+        """The regex rules that may match ``text`` with their patterns, in lexicon order."""
+        mask = self._regex_gate.mask(text)
         rules = self._regex_sets.get(mask)
         if rules is None:
-            # The always-run rules' bits plus the gated ones, read in lexicon order.
-            mask |= self._always_mask
-            regex_rules = self.lexicon.regex_rules
-            rules = tuple(regex_rules[k] for k in range(mask.bit_length()) if mask >> k & 1)
+            rules = tuple(
+                (self._regex_rules_all[k], self._regex_patterns[k])
+                for k in range(mask.bit_length())
+                if mask >> k & 1
+            )
             if len(self._regex_sets) < 10_000:
-                self._regex_sets[mask & ~self._always_mask] = rules
+                self._regex_sets[mask] = rules
         return rules
 
-    def _message(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> _Message:
-        compounds = bool(self.lexicon.compounds) and any(map(_get_compound, tokens))
+    def _message(
+        self, text: str, tokenizer_text: str, tokens: list[_Tok], present: int
+    ) -> _Message:
+        if present & _COMPOUND and " " not in tokenizer_text:
+            merged = self._merge_compounds(tokens, ())
+            if merged is not tokens:
+                tokens = merged
+                present = reduce(or_, map(_get_flags, tokens), 0)
+        packed_ends = list(accumulate(map(_get_length, tokens)))
         if " " not in tokenizer_text:
             # MeCab drops spaces; without any, tokens are contiguous and offsets cumulative.
-            if compounds:
-                tokens = self._merge_contiguous(tokens)
-            return _Message(text, tokens, None, None)
+            return _Message(text, tokens, present, packed_ends, [])
+        if packed_ends and packed_ends[-1] + tokenizer_text.count(" ") == len(tokenizer_text):
+            # MeCab dropped the spaces and nothing else: tokens are contiguous in the text
+            # without spaces ("packed"), and each space run sits at one position of it.
+            positions: list[int] = []
+            totals: list[int] = []
+            total = 0
+            start = tokenizer_text.find(" ")
+            while start >= 0:
+                end = start + 1
+                while tokenizer_text.startswith(" ", end):
+                    end += 1
+                positions.append(start - total)
+                total += end - start
+                totals.append(total)
+                start = tokenizer_text.find(" ", end)
+            gaps = _packed_gaps(packed_ends, positions)
+            if present & _COMPOUND:
+                merged = self._merge_compounds(tokens, gaps)
+                if merged is not tokens:
+                    tokens = merged
+                    present = reduce(or_, map(_get_flags, tokens), 0)
+                    packed_ends = list(accumulate(map(_get_length, tokens)))
+                    gaps = _packed_gaps(packed_ends, positions)
+            return _Message(text, tokens, present, packed_ends, gaps, runs=(positions, totals))
+        # Something else was dropped too: find each token in the text.
         starts: list[int] = []
         ends: list[int] = []
         position = 0
@@ -606,114 +833,95 @@ class Assessor:
             position = start + token.length
             starts.append(start)
             ends.append(position)
-        if compounds:
-            tokens, starts, ends = self._merge_compounds(tokens, starts, ends)
-        return _Message(text, tokens, starts, ends)
+        gaps = _gaps(starts, ends)
+        if present & _COMPOUND:
+            merged = self._merge_compounds(tokens, gaps)
+            if merged is not tokens:
+                starts, ends = _merged_offsets(tokens, merged, starts, ends)
+                tokens = merged
+                present = reduce(or_, map(_get_flags, tokens), 0)
+                gaps = _gaps(starts, ends)
+        return _Message(text, tokens, present, packed_ends, gaps, offsets=(starts, ends))
 
     # -- matching -----------------------------------------------------------------------
 
-    def _merge_contiguous(self, tokens: list[_Tok]) -> list[_Tok]:
-        """:meth:`_merge_compounds` for tokens without spaces between them."""
-        merged: list[_Tok] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            token = tokens[i]
-            candidates = token.compound
-            if candidates:
-                # candidates[...][0][0] is token.surface: the compounds are keyed by it.
-                for surfaces, word in candidates:
-                    end = i + len(surfaces)
-                    if end <= n and all(
-                        tokens[i + k].surface == surfaces[k] for k in range(1, len(surfaces))
-                    ):
-                        merged.append(self._merged_tok(word))
-                        i = end
-                        break
-                else:
-                    merged.append(token)
-                    i += 1
+    def _merge_compounds(self, tokens: list[_Tok], gaps: Sequence[int]) -> list[_Tok]:
+        """Merge runs of tokens that spell a lexicon word MeCab splits (寝不足 = 寝+不足).
+
+        A run must not have a space inside (``gaps``: tokens with a space before them).
+        Most compound starts are not followed by the rest: then ``tokens`` itself comes
+        back.
+        """
+        n = len(tokens)
+        merged: list[_Tok] | None = None
+        done = 0  # tokens before this index are in ``merged`` already
+        for i in compress(range(n - 1), map(_get_compound, tokens)):
+            if i < done:
                 continue
-            merged.append(token)
-            i += 1
+            # The compounds are keyed by their first surface (tokens[i].surface), then by
+            # their second one.
+            compounds = tokens[i].compound.get(tokens[i + 1].surface)  # type: ignore[union-attr]
+            if compounds is None:
+                continue
+            for surfaces, word in compounds:
+                end = i + len(surfaces)
+                if (
+                    end <= n
+                    and all(tokens[k].surface == surfaces[k - i] for k in range(i + 2, end))
+                    and not any(i < gap < end for gap in gaps)
+                ):
+                    if merged is None:
+                        merged = []
+                    merged += tokens[done:i]
+                    merged.append(self._merged_tok(word))
+                    done = end
+                    break
+        if merged is None:
+            return tokens
+        merged += tokens[done:]
         return merged
 
-    def _merge_compounds(
-        self, tokens: list[_Tok], starts: list[int], ends: list[int]
-    ) -> tuple[list[_Tok], list[int], list[int]]:
-        merged: list[_Tok] = []
-        merged_starts: list[int] = []
-        merged_ends: list[int] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            token = tokens[i]
-            candidates = token.compound
-            if candidates:
-                for surfaces, word in candidates:
-                    end = i + len(surfaces)
-                    if end <= n and all(
-                        tokens[i + k].surface == surfaces[k]
-                        and (k == 0 or starts[i + k] == ends[i + k - 1])
-                        for k in range(len(surfaces))
-                    ):
-                        merged.append(self._merged_tok(word))
-                        merged_starts.append(starts[i])
-                        merged_ends.append(ends[end - 1])
-                        i = end
-                        break
-                else:
-                    merged.append(token)
-                    merged_starts.append(starts[i])
-                    merged_ends.append(ends[i])
-                    i += 1
-                continue
-            merged.append(token)
-            merged_starts.append(starts[i])
-            merged_ends.append(ends[i])
-            i += 1
-        return merged, merged_starts, merged_ends
-
-    @staticmethod
-    def _skippable(message: _Message, j: int) -> bool:
-        return not message.negation[j] and message.tokens[j].gap
-
     def _match_rest(
-        self, message: _Message, words: tuple[Element, ...], k: int, j: int, end: int
+        self, message: _Message, words: tuple[_Step, ...], k: int, j: int, end: int
     ) -> int:
         # Small backtracking matcher: each element may be preceded by up to four
-        # skippable tokens; optional elements ("?word") may be missing.
+        # skippable tokens (function words that are not a negation); optional elements
+        # ("?word") may be missing.
         if k == len(words):
             return j
-        element = words[k]
+        element, negation_element, optional = words[k]
+        tokens = message.tokens
+        negation = message.negation
         position, skipped = j, 0
+        last = k + 1 == len(words)
         while position < end:
-            if (element.negation and message.negation[position]) or _element_matches(
-                element, message.tokens[position]
-            ):
+            if (negation_element and negation[position]) or element in tokens[position].elements:
+                if last:
+                    return position + 1
                 found = self._match_rest(message, words, k + 1, position + 1, end)
                 if found >= 0:
                     return found
-            if skipped < 4 and self._skippable(message, position):
+            if skipped < 4 and not negation[position] and tokens[position].gap:
                 skipped += 1
                 position += 1
                 continue
             break
-        if element.optional:
+        if optional:
             return self._match_rest(message, words, k + 1, j, end)
         return -1
 
+    @staticmethod
     def _match_all_of(
-        self, message: _Message, groups: tuple[Element, ...], clause: int
+        message: _Message, groups: tuple[_Step, ...], begin: int, end: int
     ) -> tuple[int, int] | None:
-        """First and last token of a same-clause co-occurrence of every group, or None."""
-        begin = message.clause_start[clause]
-        end = message.clause_end[clause]
+        """First and last token of a co-occurrence of every group in tokens begin…end-1."""
+        tokens = message.tokens
+        negation = message.negation
         first, last = end, -1
-        for element in groups:
+        for element, negation_element, _ in groups:
             hit = -1
             for j in range(begin, end):
-                if (element.negation and message.negation[j]) or _element_matches(
-                    element, message.tokens[j]
-                ):
+                if (negation_element and negation[j]) or element in tokens[j].elements:
                     hit = j
                     break
             if hit < 0:
@@ -724,15 +932,12 @@ class Assessor:
 
     @staticmethod
     def _token_range(message: _Message, start: int, end: int) -> tuple[int, int]:
-        first = last = -1
-        starts, ends = message.starts, message.ends
-        for i in range(message.n):
-            if ends[i] > start and first < 0:
-                first = i
-            if starts[i] < end:
-                last = i
-        if first < 0:
+        """The tokens a regex match from ``start`` to ``end`` overlaps ((-1, -1): none)."""
+        starts, ends = message.offsets()
+        first = bisect_right(ends, start)  # the first token ending after the start
+        if first == message.n:
             return -1, -1
+        last = bisect_left(starts, end) - 1  # the last token starting before the end
         return first, max(first, last)
 
     # -- judging a match in context -------------------------------------------------------
@@ -740,7 +945,7 @@ class Assessor:
     def _judge(
         self,
         message: _Message,
-        rule: Rule,
+        rule: _Compiled,
         first: int,
         last: int,
         evidence: list[Evidence],
@@ -749,7 +954,7 @@ class Assessor:
         char_end: int | None = None,
     ) -> None:
         if char_start is None or char_end is None:
-            char_start, char_end = message.starts[first], message.ends[last]
+            char_start, char_end = message.span(first, last)
         key = (rule.id, char_start)
         if key in seen:
             return
@@ -764,7 +969,7 @@ class Assessor:
                 rule=rule.id,
                 category=rule.categories[0],
                 level=level,
-                note=", ".join(notes),
+                note=", ".join(notes) if notes else "",
                 start=char_start,
                 end=char_end,
                 categories=rule.categories,
@@ -772,29 +977,36 @@ class Assessor:
         )
 
     def _in_context(
-        self, message: _Message, rule: Rule, first: int, last: int, notes: list[str]
+        self, message: _Message, rule: _Compiled, first: int, last: int, notes: list[str]
     ) -> Level:
         tokens = message.tokens
-        clause = message.clause[first]
-        begin, end = message.clause_start[clause], message.clause_end[clause]
+        present = message.present  # which flags some token in the message has
         if (
-            (rule.unless_prev and first > 0 and _any_element(rule.unless_prev, tokens[first - 1]))
+            (
+                rule.unless_prev
+                and first > 0
+                and not rule.unless_prev.isdisjoint(tokens[first - 1].elements)
+            )
             or (
                 rule.unless_next
                 and last + 1 < message.n
-                and _any_element(rule.unless_next, tokens[last + 1])
+                and not rule.unless_next.isdisjoint(tokens[last + 1].elements)
             )
-            or (rule.unless_clause and not rule.unless_clause.isdisjoint(_words(tokens[begin:end])))
-            or (rule.unless_message and not rule.unless_message.isdisjoint(_words(tokens)))
+            or (
+                rule.unless_clause & present
+                and _any_flag(tokens, *message.clause_range(first), rule.unless_clause)
+            )
+            or rule.unless_message & present
         ):
             notes.append("idiom")
             return Level.NONE
-        if rule.negatable and self._negated(message, first, last):
+        negations = present & (_NEGATION | _DIALECT)
+        if rule.negatable and negations and self._negated(message, first, last):
             notes.append("negated")
             return Level.NONE
         if (
-            rule.has_negation
-            and rule.words
+            rule.double_negation
+            and negations
             and self._negated(message, first, last, own=any(message.negation[first : last + 1]))
         ):
             # A pattern that is itself a negation (眠れない) is cancelled by a second one:
@@ -803,25 +1015,24 @@ class Assessor:
             notes.append("double negation")
             return Level.NONE
         # Levels as ranks (0 none … 3 urgent) below.
-        level = _RANK[rule.level]
-        if rule.boost and rule.boost_level is not None:
+        level = rule.rank
+        if rule.boost & present:
             # Boosters count anywhere in the message: 三日。寝てない / さようなら。みんな…
-            if not rule.boost.isdisjoint(_words(tokens)):
-                boost = _RANK[rule.boost_level]
-                if boost > level:
-                    level = boost
-                    notes.append("boosted")
-        if not rule.contextual:
+            boost = rule.boost_rank
+            if boost > level:
+                level = boost
+                notes.append("boosted")
+        if not rule.contextual or not (present & _CONTEXT or rule.soften_clause & present):
             return _LEVELS[level]
         original = level
-        present = message.markers  # marker lists with a word anywhere in the message
+        begin, end = message.clause_range(first)
         sentence_range = (
-            self._sentence_range(message, first) if present & (_MEDIA | _DISTANT_PAST) else None
+            message.sentence_range(first) if present & (_MEDIA | _DISTANT_PAST) else None
         )
-        if rule.soften_clause and not rule.soften_clause.isdisjoint(_words(tokens[begin:end])):
+        if rule.soften_clause & present and _any_flag(tokens, begin, end, rule.soften_clause):
             level = min(level, 1)
             notes.append("hyperbole")
-        if message.jokes:
+        if present & _JOKE:
             for j in range(first, message.n):
                 if tokens[j].joke:
                     level = min(level, _JOKE_RANK[level])
@@ -838,14 +1049,19 @@ class Assessor:
             else:
                 level = min(level, _SOFTEN_RANK[level])
                 notes.append("media")
-        if rule.id in self._other_person_rules and (
-            self._other_subject(message, first, begin) or self._said_to_me(message, last)
+        if rule.other_person and (
+            (present & _OTHER_PERSON and self._other_subject(message, first, begin))
+            or (present & _SPEECH_VERB and self._said_to_me(message, last))
         ):
             level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
         clause_range = range(begin, end)
         if not (present & _STILL and self._has_marker(message, clause_range, _STILL)):
-            past = self._past(message, last)
+            # Whether the match is in the past matters only with a resolved word, a
+            # distant-past word, or "until" and a recent time word, somewhere in the message.
+            past = (
+                present & (_RESOLVED | _DISTANT_PAST) or (present & _UNTIL and present & _RECENT)
+            ) and self._past(message, last)
             # 昔は平気だったけど今は死にたい: a time word in another clause dates the match
             # only if the match is itself in the past (子供の頃、死にたいと思ってた).
             distant = sentence_range is not None and (
@@ -855,8 +1071,8 @@ class Assessor:
             if (
                 (past or distant)
                 and present & _RESOLVED
-                and self._resolved_elsewhere(message, clause)
-            ) or (distant and present & _NOW and self._now_after(message, clause)):
+                and self._resolved_elsewhere(message, begin, end)
+            ) or (distant and present & _NOW and self._now_after(message, end)):
                 cap = _LONG_OVER_RANK if distant else _SOFTEN_RANK
                 level = min(level, cap[level])
                 notes.append("past, resolved")
@@ -876,11 +1092,6 @@ class Assessor:
             level = 1  # an urgent reading stays visible whatever the context
         return _LEVELS[level]
 
-    @staticmethod
-    def _scan_after(message: _Message, last: int) -> range:
-        clause = message.clause[last]
-        return range(last + 1, message.clause_end[clause])
-
     def _negated(self, message: _Message, first: int, last: int, own: bool = True) -> bool:
         """A negation later in the clause that reaches the match (死にたいなんて思ってない).
 
@@ -891,7 +1102,8 @@ class Assessor:
         negation = message.negation
         # 死ぬしかない: しか…ない is "nothing but", not a negation.
         only = any(tokens[j].not_negation for j in range(first, last + 1))
-        for j in self._scan_after(message, last):
+        clause_end = message.clause_range(last)[1]
+        for j in range(last + 1, clause_end):
             token = tokens[j]
             if negation[j]:
                 if not own:
@@ -902,9 +1114,7 @@ class Assessor:
                 # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
                 # 方法ないかな: a question.
                 return not (
-                    j + 1 < message.n
-                    and (tokens[j + 1].conditional or tokens[j + 1].question)
-                    and message.clause[j + 1] == message.clause[j]
+                    j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question)
                 )
             if token.not_negation:
                 only = True
@@ -917,24 +1127,13 @@ class Assessor:
         tokens = message.tokens
         if tokens[last].past:
             return True
-        for j in self._scan_after(message, last):
+        for j in range(last + 1, message.clause_range(last)[1]):
             token = tokens[j]
             if token.past_aux:
                 return True
             if not token.transparent and not message.negation[j]:
                 return False
         return False
-
-    @staticmethod
-    def _sentence_range(message: _Message, index: int) -> range:
-        sentence = message.sentence[index]
-        begin = index
-        while begin > 0 and message.sentence[begin - 1] == sentence:
-            begin -= 1
-        end = index
-        while end < message.n and message.sentence[end] == sentence:
-            end += 1
-        return range(begin, end)
 
     def _has_marker(self, message: _Message, where: range, bit: int) -> bool:
         # Markers are lemmas/surfaces, or two-token sequences written "前+は".
@@ -951,18 +1150,19 @@ class Assessor:
                 return True
         return False
 
-    def _now_after(self, message: _Message, clause: int) -> bool:
+    def _now_after(self, message: _Message, clause_end: int) -> bool:
         """A later clause sets now against the past: 昔は寂しかったけど今は友達がいる.
 
-        (A distress word in that later clause is a match of its own, judged by itself.)
+        ``clause_end``: one past the match's clause. (A distress word in that later clause
+        is a match of its own, judged by itself.)
         """
-        start = message.clause_end[clause]
-        return self._has_marker(message, range(start, message.n), _NOW)
+        return self._has_marker(message, range(clause_end, message.n), _NOW)
 
-    def _resolved_elsewhere(self, message: _Message, clause: int) -> bool:
+    def _resolved_elsewhere(self, message: _Message, begin: int, end: int) -> bool:
+        """A resolved word outside tokens begin…end-1 (the match's clause), not negated."""
         tokens = message.tokens
         for j, token in enumerate(tokens):
-            if message.clause[j] == clause or not token.markers & _RESOLVED:
+            if begin <= j < end or not token.markers & _RESOLVED:
                 continue
             if not self._negated(message, j, j):
                 return True

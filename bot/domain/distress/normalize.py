@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .prefilter import first_characters, required_literal
+from .prefilter import SubstringGate, first_characters
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
@@ -45,6 +45,11 @@ _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
 _TRANSLATED = re.compile("[" + "".join(sorted(map(chr, _TRANSLATE))) + "]")
+# What the elongation and small-vowel steps of Normalizer._rewrite need to find: a kana or
+# kanji right before a long mark or small vowel. Most texts have none; the first regex,
+# a plain character class, is the quicker one to say so.
+_ELONGATION_MARK = re.compile("[ー〜~ぁぃぅぇぉァィゥェォ]")
+_ELONGATION = re.compile("[ぁ-ゖ][ー〜~]|[ぁ-ゖ一-鿿][ぁぃぅぇぉ]|[ア-ヂツ-ヺ][ァィゥェォ]")
 _is_normalized = unicodedata.is_normalized
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
@@ -84,64 +89,75 @@ class Normalizer:
         ]
         self._katakana_prefixes = katakana_prefixes
         self._run_cache: dict[str, bool] = {}
-        # Fast path: most replies need no rewrite at all. Each rewrite gets a cheap test
-        # that must pass for it to match (a plain substring every match contains, else its
-        # first characters); a rewrite that passes is searched for. If none matches the
-        # text as it is, none matches after another either, and the text stays as it is.
-        gated = set(_LONG_MARKS) | set(_SMALL_VOWELS)
-        self._by_literal: list[tuple[str, re.Pattern[str]]] = []
-        self._by_start: list[tuple[frozenset[str] | None, re.Pattern[str]]] = []
-        for pattern, _, starts in (*self._early, *self._rewrites):
-            literal = required_literal(pattern.pattern, pattern.flags)
-            if literal is not None and (len(literal) > 1 or starts is None):
-                self._by_literal.append((literal, pattern))
-            else:
-                self._by_start.append((starts, pattern))
-                gated |= starts or set()
-        self._gate = _char_class(gated)
+        # Fast path: most replies need no rewrite at all. Each rewrite (early ones too) has
+        # substrings one of which every match contains; one search for all of them tells
+        # whether any rewrite can match. If none matches the text as it is, none matches
+        # after another either, and the text stays as it is.
+        self._gate = SubstringGate(
+            [pattern for pattern, _, _ in self._early] + [pattern for pattern, _ in rewrites]
+        )
 
     def __call__(self, raw: str) -> NormalizedText:
+        return NormalizedText(*self.normalize(raw))
+
+    def normalize(self, raw: str) -> tuple[str, str]:
+        """``(text, tokenizer_text)`` of :class:`NormalizedText`, without building one."""
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
-        if self._may_rewrite(text):
-            text = self._rewrite(text)
-        # A phrase repeated three times leaves at least four repeated characters.
-        if len(text) > 3 and len(text) - len(set(text)) >= 3:
+        mask = self._gate.mask(text)
+        if mask or _may_elongate(text):
+            text = self._rewrite(text, mask)
+        # Either change needs at least three characters that repeat an earlier one (a
+        # phrase three times, or a character four times).
+        if len(text) - len(set(text)) >= 3:
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        return NormalizedText(text, self._hiraganise_katakana_words(text))
+        return text, self._hiraganise_katakana_words(text)
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
-        found = set(self._gate.findall(text))
-        if found & _LONG_MARKS or found & _SMALL_VOWELS:
-            return True
-        for literal, pattern in self._by_literal:
-            if literal in text and pattern.search(text):
-                return True
-        for starts, pattern in self._by_start:
-            if (starts is None or not starts.isdisjoint(found)) and pattern.search(text):
-                return True
-        return False
+        return _may_elongate(text) or self._gate.any(text)
 
-    def _rewrite(self, text: str) -> str:
+    def _rewrite(self, text: str, mask: int | None = None) -> str:
+        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it).
+
+        A rewrite runs if one of its first characters is in the text (as it was before the
+        elongation steps: later rewrites may depend on that) and the gate says it may match
+        the text as it is now; the gate is asked again after each change. A rewrite the gate
+        rules out would change nothing, so the result is the same as running them all.
+        """
+        gate = self._gate
+        if mask is None:
+            mask = gate.mask(text)
         # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
+        position = 0  # gate bit of the next rewrite (early ones first)
         if self._early:
             for pattern, replacement, starts in self._early:
-                if starts is None or not starts.isdisjoint(chars):
-                    text = pattern.sub(replacement, text)
+                if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
+                    rewritten = pattern.sub(replacement, text)
+                    if rewritten != text:
+                        text = rewritten
+                        mask = gate.mask(text)
+                position += 1
             chars = set(text)
+        before = text
         if not _LONG_MARKS.isdisjoint(chars):
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
         if not _SMALL_VOWELS.isdisjoint(chars):
             text = _SMALL_VOWEL_INSIDE.sub("", text)
             text = _SMALL_VOWEL_END.sub(_full_vowel, text)
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
+        if text != before:
+            mask = gate.mask(text)
         for pattern, replacement, starts in self._rewrites:
-            if starts is None or not starts.isdisjoint(chars):
-                text = pattern.sub(replacement, text)
+            if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
+                rewritten = pattern.sub(replacement, text)
+                if rewritten != text:
+                    text = rewritten
+                    mask = gate.mask(text)
+            position += 1
         return text
 
     def _hiraganise_katakana_words(self, text: str) -> str:
@@ -163,8 +179,9 @@ class Normalizer:
         return katakana_to_hiragana(run) if convert else run
 
 
-def _char_class(chars: set[str]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(sorted(re.escape(char) for char in chars)) + "]")
+def _may_elongate(text: str) -> bool:
+    """False only if the elongation and small-vowel steps would not change ``text``."""
+    return _ELONGATION_MARK.search(text) is not None and _ELONGATION.search(text) is not None
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -1,16 +1,22 @@
-"""First-character sets of regular expressions, to skip regexes that cannot match a text.
+"""Cheap tests that tell when a regular expression cannot match a text, so it is not run.
 
-Most replies contain none of the characters a slang or emoji rule starts with, so checking
-the characters first is far cheaper than running every regex on every reply.
+Most replies contain nothing a slang, emoji or rewrite rule reacts to. Two kinds of test
+are derived from a pattern's structure: the characters a match can start with, and a set of
+substrings one of which every match contains (:func:`required_substrings`). A
+:class:`SubstringGate` searches a text for the substrings of many patterns at once, in one
+regex call, and says which patterns may match.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from itertools import product
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
+from typing import Any
 
-__all__ = ["first_characters", "required_literal"]
+__all__ = ["SubstringGate", "first_characters", "required_substrings"]
 
 _Items = list[tuple[object, object]]
 
@@ -27,31 +33,6 @@ def first_characters(pattern: str, flags: int = 0) -> frozenset[str] | None:
     if flags & re.IGNORECASE:
         chars |= {char.swapcase() for char in chars}
     return frozenset(chars)
-
-
-def required_literal(pattern: str, flags: int = 0) -> str | None:
-    """The longest run of plain characters every match of ``pattern`` contains, or None.
-
-    Only the top level of the pattern is read (not groups, alternatives or repeats), and a
-    zero-width item ends a run, so the answer is always safe: a text without it cannot match.
-    """
-    if flags & re.IGNORECASE:
-        return None
-    try:
-        parsed = sre_parser.parse(pattern, flags)
-    except re.error:
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    best = run = ""
-    for op, value in parsed:
-        if op is sre_constants.LITERAL:
-            run += chr(value)
-            if len(run) > len(best):
-                best = run
-        else:
-            run = ""
-    return best or None
 
 
 class _Unknown(Exception):
@@ -99,3 +80,314 @@ def _first_of(op: object, value: object) -> tuple[set[str], bool]:
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return set(), True  # zero-width: look at what follows
     raise _Unknown
+
+
+# Substring sets larger than this are not worth searching for (and products of
+# alternatives grow fast).
+_MAX_STRINGS = 32
+_NOTHING: frozenset[str] = frozenset({""})  # what a zero-width item adds
+
+
+def required_substrings(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Non-empty strings one of which every match of ``pattern`` contains, or None.
+
+    Under IGNORECASE the strings are to be searched for case-insensitively too (see
+    :class:`SubstringGate`). Unknown constructs (backreferences, inline flag groups,
+    character categories) are never guessed at: they give no strings, and a pattern with
+    none at all gives None. Of several possible sets the most selective is returned (see
+    :func:`_hit_chance`).
+    """
+    try:
+        parsed = sre_parser.parse(pattern, flags)
+    except re.error:
+        return None
+    return _needles(list(parsed))
+
+
+def _join(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+    if len(left) * len(right) > _MAX_STRINGS:
+        return None
+    return frozenset(a + b for a, b in product(left, right))
+
+
+def _exact(op: object, value: object) -> frozenset[str] | None:
+    """Every string ``op`` can match, if that is a small finite set (zero-width: {""})."""
+    c = sre_constants
+    if op is c.LITERAL:
+        return frozenset({chr(value)})  # type: ignore[arg-type]
+    if op is c.IN:
+        chars: set[str] = set()
+        for kind, item in value:  # type: ignore[union-attr]
+            if kind is c.LITERAL:
+                chars.add(chr(item))
+            elif kind is c.RANGE and item[1] - item[0] < _MAX_STRINGS:
+                chars.update(chr(code) for code in range(item[0], item[1] + 1))
+            else:
+                return None
+        return frozenset(chars) if len(chars) <= _MAX_STRINGS else None
+    if op is c.SUBPATTERN:
+        _group, add_flags, del_flags, body = value  # type: ignore[misc]
+        return None if add_flags or del_flags else _exact_sequence(list(body))
+    if op is c.BRANCH:
+        strings: set[str] = set()
+        for branch in value[1]:  # type: ignore[index]
+            exact = _exact_sequence(list(branch))
+            if exact is None:
+                return None
+            strings |= exact
+        return frozenset(strings) if len(strings) <= _MAX_STRINGS else None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, body = value  # type: ignore[misc]
+        exact = _exact_sequence(list(body))
+        if exact is None or high is c.MAXREPEAT or high > 4:
+            return None
+        strings = set()
+        for count in range(low, high + 1):
+            repeated: frozenset[str] | None = _NOTHING
+            for _ in range(count):
+                repeated = _join(repeated, exact) if repeated is not None else None
+            if repeated is None:
+                return None
+            strings |= repeated
+        return frozenset(strings) if len(strings) <= _MAX_STRINGS else None
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return _NOTHING  # zero-width: the text on either side stays adjacent
+    return None
+
+
+def _exact_sequence(items: _Items) -> frozenset[str] | None:
+    strings: frozenset[str] | None = _NOTHING
+    for op, value in items:
+        exact = _exact(op, value)
+        if exact is None or strings is None:
+            return None
+        strings = _join(strings, exact)
+    return strings
+
+
+def _needles(items: _Items) -> frozenset[str] | None:
+    """The best required-substring set of a sequence (see :func:`required_substrings`)."""
+    c = sre_constants
+    candidates: list[frozenset[str]] = []
+    run = _NOTHING  # the strings of the adjacent exact items so far
+
+    def close() -> None:
+        if "" not in run:
+            candidates.append(run)
+
+    for op, value in items:
+        if op is c.ASSERT:
+            # A look-ahead's text follows the run; a look-behind's text can start one.
+            direction, body = value  # type: ignore[misc]
+            around = _exact_sequence(list(body))
+            if around is not None and direction > 0:
+                joined = _join(run, around)
+                if joined is not None and "" not in joined:
+                    candidates.append(joined)
+            elif around is not None and run == _NOTHING:
+                run = around
+            continue
+        exact = _exact(op, value)
+        if exact is not None:
+            joined = _join(run, exact)
+            if joined is None:  # too many combinations: start a new run here
+                close()
+                run = exact
+            else:
+                run = joined
+            continue
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
+            # The minimum number of repetitions follows the run: it extends the run, then
+            # ends it.
+            body = _exact_sequence(list(value[2]))  # type: ignore[index]
+            joined: frozenset[str] | None = run
+            for _ in range(min(value[0], 4)):  # type: ignore[index]
+                joined = _join(joined, body) if joined is not None and body is not None else None
+            if joined is not None:
+                run = joined
+        close()
+        run = _NOTHING
+        inner = _needles_of(op, value)
+        if inner is not None:
+            candidates.append(inner)
+    close()
+    if not candidates:
+        return None
+    return min(map(_minimal, candidates), key=_hit_chance)
+
+
+def _minimal(strings: frozenset[str]) -> frozenset[str]:
+    """``strings`` without those that contain another one (a text containing "xab"
+    contains "ab"): the same test, with fewer and shorter strings to look for, and a fairer
+    :func:`_hit_chance`."""
+    return frozenset(
+        string
+        for string in strings
+        if not any(other != string and other in string for other in strings)
+    )
+
+
+def _hit_chance(strings: frozenset[str]) -> float:
+    """A rough chance that a reply contains one of ``strings``: lower is more selective.
+
+    Longer strings are rarer; strings starting with hiragana are common starts, and
+    they also cost the gate's search more (it stops at each possible first character).
+    """
+    return sum(
+        (0.1 if "ぁ" <= string[0] <= "ゖ" else 0.02) * 0.2 ** (len(string) - 1)
+        for string in strings
+    )
+
+
+def _needles_of(op: object, value: object) -> frozenset[str] | None:
+    c = sre_constants
+    if op is c.SUBPATTERN:
+        _group, add_flags, del_flags, body = value  # type: ignore[misc]
+        return None if add_flags or del_flags else _needles(list(body))
+    if op is c.BRANCH:
+        strings: set[str] = set()
+        for branch in value[1]:  # type: ignore[index]
+            needles = _needles(list(branch))
+            if needles is None:
+                return None
+            strings |= needles
+        return frozenset(strings)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
+        return _needles(list(value[2]))  # type: ignore[index]
+    return None
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can only match at the start of the text."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    try:
+        items = list(sre_parser.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return False
+    c = sre_constants
+    return bool(items) and items[0] in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING))
+
+
+def _cased(text: str) -> bool:
+    return any(char.lower() != char or char.upper() != char for char in text)
+
+
+class SubstringGate:
+    """Which of several patterns may match a text, found with one or two regex searches.
+
+    Patterns without required substrings always may. The answer is a bit mask over the
+    patterns' positions (bit k: pattern k may match); it is never wrong by omission.
+    """
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        self.always = 0
+        exact: dict[str, int] = {}  # substring -> bits, searched case-sensitively
+        folded: dict[str, int] = {}  # substring -> bits, searched ignoring case
+        for position, pattern in enumerate(patterns):
+            bit = 1 << position
+            # A pattern anchored at the start is tried at one position only: searching it
+            # costs no more than looking for its substrings would.
+            needles = (
+                None if _anchored(pattern) else required_substrings(pattern.pattern, pattern.flags)
+            )
+            if needles is None:
+                self.always |= bit
+                continue
+            ignore_case = bool(pattern.flags & re.IGNORECASE)
+            for needle in needles:
+                table = folded if ignore_case and _cased(needle) else exact
+                table[needle] = table.get(needle, 0) | bit
+        self._exact_search, _, self._exact_bits = _lookup(exact, 0)
+        self._folded_search, self._folded_find, self._folded_bits = _lookup(folded, re.IGNORECASE)
+
+    def any(self, text: str) -> bool:
+        """False only if no pattern can match ``text``."""
+        return bool(
+            self.always
+            or (self._exact_search is not None and self._exact_search(text))
+            or (
+                self._folded_search is not None
+                and self._folded_search(text)
+                and next(self._folded_find(text), None)  # type: ignore[call-overload]
+            )
+        )
+
+    def mask(self, text: str) -> int:
+        """Bits of the patterns that may match ``text``."""
+        mask = self.always
+        search = self._exact_search
+        if search is not None:
+            # One search per substring found, each from one character after the previous
+            # find: at each position the longest substring there (as find-all would give),
+            # and the engine skips to the next possible first character by itself.
+            bits = self._exact_bits
+            found = search(text)
+            while found is not None:
+                mask |= bits[found.group()]
+                found = search(text, found.start() + 1)
+        if self._folded_search is not None and self._folded_search(text):
+            bits = self._folded_bits
+            for match in self._folded_find(text):  # type: ignore[misc]
+                mask |= bits[match.lastindex]
+        return mask
+
+
+def _lookup(
+    table: dict[str, int], flags: int
+) -> tuple[Callable[[str], object] | None, Callable[[str], object] | None, dict[Any, int]]:
+    """(search, find-all, bits per found key) for the substrings in ``table``.
+
+    Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
+    repeats it from one character after each find (no find-all). Ignoring case: search is
+    a quick test that is true whenever find-all finds something. Either way overlapping
+    substrings are all seen, but at one position only one: the longest (case-sensitive:
+    the text picks one path through the trie and the deepest substring on it wins, and
+    every other substring found there is its prefix). So each substring's bits include
+    those of its prefixes.
+    """
+    if not table:
+        return None, None, {}
+    needles = sorted(table, key=lambda needle: (-len(needle), needle))
+    bits: dict[Any, int] = {}
+    for needle in needles:
+        mask = 0
+        for other, other_bits in table.items():
+            if len(other) <= len(needle) and re.fullmatch(
+                re.escape(other), needle[: len(other)], flags
+            ):
+                mask |= other_bits
+        bits[needle] = mask
+    if not flags:
+        # The matched text is the substring itself.
+        return re.compile(_trie(needles)).search, None, bits
+    # Ignoring case, the matched text may differ from the substring, and the text no
+    # longer picks one path through a trie: plain alternatives, longest first, with
+    # numbered groups. The regex engine cannot skip ahead to a possible first character
+    # here, so the quick test is a character class of them (with the same case rules).
+    search = re.compile(
+        "[" + "".join(sorted({re.escape(needle[0]) for needle in needles})) + "]", flags
+    ).search
+    grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
+    find = re.compile(f"(?=(?:{grouped}))", flags).finditer
+    return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+
+
+def _trie(strings: Sequence[str]) -> str:
+    """A regex matching any of ``strings`` (non-empty), longest first, branching per character.
+
+    One alternative per first character: at each position the regex engine tries a few
+    dozen single-character tests instead of every string.
+    """
+    children: dict[str, list[str]] = {}
+    for string in strings:
+        children.setdefault(string[0], []).append(string[1:])
+    alternatives = []
+    for first in sorted(children):
+        rests = [rest for rest in children[first] if rest]
+        branch = re.escape(first)
+        if rests:
+            optional = len(rests) < len(children[first])  # a string ends here too
+            branch += f"(?:{_trie(rests)}{'|' if optional else ''})"
+        alternatives.append(branch)
+    return "|".join(alternatives)

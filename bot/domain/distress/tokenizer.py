@@ -2,14 +2,16 @@
 
 One MeCab ``Tagger`` is created lazily per process. Building fugashi's per-token feature
 objects is the expensive part of tokenising short replies, so we ask MeCab for its plain
-text output and parse each token line once: parsed tokens are cached by the raw line,
-which repeats heavily across real replies. The output format is our own short one (see
-:data:`MECAB_OPTIONS`): only the four columns we read, so MeCab formats, and Python
-decodes, splits and hashes, far fewer characters than with unidic-lite's default format.
+text output (one C call per text) and parse each token line once: callers cache what they
+derive from a line by the raw line, which repeats heavily across real replies. Each line is
+the surface and MeCab's whole feature string (see :data:`MECAB_OPTIONS`): copying the
+feature string is cheaper for MeCab than picking columns out of it, and the line still says
+everything about the morpheme, so it is a sound cache key.
 """
 
 from __future__ import annotations
 
+import csv
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,19 +36,22 @@ class Token(NamedTuple):
 # (surface, lemma, pos1, pos2, cform) per raw MeCab output line.
 _LineInfo = tuple[str, str, str, str, str]
 
-# Our output format, one line per morpheme: surface, lemma, pos (levels 1-4 joined by "-"),
-# conjugation form. These are the same columns as in unidic-lite's default format (which
-# also has pronunciations, conjugation type and accent type), so they parse to the same
-# tokens. Unknown words have no lemma column; like the default format, we print the
-# surface there. ``-O ''`` turns off the dictionary's output-format-type, which would
-# otherwise take precedence over -F/-U/-E. Node-based tokenising (``tagger(text)``, used
-# by :func:`bare_tokenize`) is unaffected by these options.
-MECAB_OPTIONS = (
-    "-O '' -B ''"
-    r" -F '%m\t%f[7]\t%F-[0,1,2,3]\t%f[5]\n'"
-    r" -U '%m\t%m\t%F-[0,1,2,3]\t%f[5]\n'"
-    r" -E 'EOS\n'"
-)
+# Our output format, one line per morpheme: the surface, a tab and the dictionary's feature
+# string (comma-separated, quoted where a field holds a comma); unknown words end in
+# "\tUNK", because their features have no lemma column. :func:`parse_line` reads the same
+# columns as unidic-lite's default format (lemma, pos levels 1-2, conjugation form), so the
+# tokens are the same. No end-of-sentence line: fugashi strips the final newline, so the
+# output splits into exactly the morphemes' lines. ``-O ''`` turns off the dictionary's
+# output-format-type, which would otherwise take precedence over -F/-U/-E. Node-based
+# tokenising (``tagger(text)``, used by :func:`bare_tokenize`) is unaffected by these
+# options.
+MECAB_OPTIONS = r"-O '' -B '' -F '%m\t%H\n' -U '%m\t%H\tUNK\n' -E ''"
+_UNKNOWN = "\tUNK"
+
+# UniDic feature columns (0-based): pos levels 1-4, conjugation form, lemma.
+_POS_COLUMNS = (0, 1, 2, 3)
+_CFORM_COLUMN = 5
+_LEMMA_COLUMN = 7
 
 _tagger: fugashi.Tagger | None = None
 _tagger_lock = threading.Lock()
@@ -70,7 +75,7 @@ def get_tagger() -> fugashi.Tagger:
 
 def _clean_lemma(lemma: str, surface: str) -> str:
     # UniDic marks senses and loanword origins after a hyphen: 付ける-他動詞, タイ-tie.
-    if not lemma or lemma == "*":
+    if not lemma:
         return surface
     dash = lemma.find("-")
     if dash > 0:
@@ -79,15 +84,24 @@ def _clean_lemma(lemma: str, surface: str) -> str:
 
 
 def _parse_line(line: str) -> _LineInfo:
-    # MECAB_OPTIONS' format: surface, lemma, pos (joined by "-"), conjugation form.
-    fields = line.split("\t")
-    surface = fields[0]
-    if len(fields) < 4:
-        return (surface, surface, "", "", "")
-    pos = fields[2].split("-")
-    pos1 = pos[0]
+    # MECAB_OPTIONS' format: surface, tab, feature string (+ "\tUNK" for unknown words).
+    surface, _, feature = line.partition("\t")
+    unknown = feature.endswith(_UNKNOWN)
+    if unknown:
+        feature = feature[: -len(_UNKNOWN)]
+    # Quoted fields (a comma inside a field) are rare: the csv module reads them as MeCab
+    # writes them. "*" means empty.
+    fields = next(csv.reader([feature])) if '"' in feature else feature.split(",")
+    fields = ["" if field == "*" else field for field in fields]
+
+    def column(index: int) -> str:
+        return fields[index] if index < len(fields) else ""
+
+    pos = [level for level in map(column, _POS_COLUMNS) if level]
+    pos1 = pos[0] if pos else ""
     pos2 = pos[1] if len(pos) > 1 else ""
-    return (surface, _clean_lemma(fields[1], surface), pos1, pos2, fields[3])
+    lemma = surface if unknown else _clean_lemma(column(_LEMMA_COLUMN), surface)
+    return (surface, lemma, pos1, pos2, column(_CFORM_COLUMN))
 
 
 def parse_line(line: str) -> tuple[str, str, str, str, str]:
@@ -96,26 +110,15 @@ def parse_line(line: str) -> tuple[str, str, str, str, str]:
 
 
 def mecab_lines(text: str) -> list[str]:
-    """MeCab's output lines for ``text``, one per morpheme, in order (no EOS line).
+    """MeCab's output lines for ``text``, one per morpheme, in order.
 
     Callers that cache their own per-morpheme data key it by these lines: a line holds the
     surface and every feature, so equal lines always parse to equal tokens.
     """
-    if not text:
-        return []
-    lines = get_tagger().parse(text).split("\n")
-    # fugashi strips MeCab's final newline, so the output normally ends "...\nEOS".
-    if lines[-1] == "EOS":
-        del lines[-1]
-    elif lines[-2:] == ["EOS", ""]:
-        del lines[-2:]
-    if "EOS" not in lines and "" not in lines:
-        return lines
-    # Unusual output: stop at the first EOS or empty line, as :func:`tokenize` does.
-    for index, line in enumerate(lines):
-        if line == "EOS" or not line:
-            return lines[:index]
-    return lines
+    # MeCab reads newlines as spaces, and a surface is never empty, so no line is empty
+    # (but the output of a text of spaces is).
+    output = get_tagger().parse(text) if text else ""
+    return output.split("\n") if output else []
 
 
 def tokenize(text: str) -> list[Token]:
@@ -134,7 +137,7 @@ def tokenize(text: str) -> list[Token]:
     # MeCab drops spaces; without any, offsets are simply cumulative.
     has_spaces = " " in text
     for line in output.split("\n"):
-        if line == "EOS" or not line:
+        if not line:
             break
         info = cache.get(line)
         if info is None:

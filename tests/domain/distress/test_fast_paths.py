@@ -4,40 +4,168 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.distress import assess
 from bot.domain.distress.lexicon import load_lexicon
-from bot.domain.distress.prefilter import required_literal
+from bot.domain.distress.normalize import Normalizer
+from bot.domain.distress.prefilter import SubstringGate, required_substrings
 from bot.domain.distress.tokenizer import mecab_lines, parse_line, tokenize
 
 # Characters the normalisation rules and the rules react to, plus some plain ones.
 _ALPHABET = "死にたいしきえかなとうくじゃはがもつれ辛ひんちぃぁーwｗW4氏タヒキエ。、 !?ab1"
 
 
-def test_required_literal() -> None:
-    assert required_literal("タヒ") == "タヒ"
-    assert required_literal("(?<=[いき])とう(?=な|て)") == "とう"
-    assert required_literal("(つ|辛)れ[えぇ]+") == "れ"
-    assert required_literal("a|bc") is None
-    assert required_literal("(?i)ww+") is None
-    assert required_literal("ab", re.IGNORECASE) is None
+def test_required_substrings() -> None:
+    assert required_substrings("タヒ") == {"タヒ"}
+    # Look-arounds that spell out their text extend the substrings.
+    assert required_substrings("(?<=[いき])とう(?=な|て)") == {
+        "いとうな",
+        "いとうて",
+        "きとうな",
+        "きとうて",
+    }
+    assert required_substrings("(?<![いき])とう(?!な)") == {"とう"}
+    assert required_substrings("(つ|辛)れ[えぇ]+") == {"つれえ", "つれぇ", "辛れえ", "辛れぇ"}
+    assert required_substrings("a|bc") == {"a", "bc"}
+    assert required_substrings("(?i)ww+") == {"ww"}
+    assert required_substrings("x(ab)?y") == {"xaby", "xy"}
+    assert required_substrings("a.b|c") == {"a", "c"}
+    assert required_substrings("x*|c") is None
+    assert required_substrings(r"(a)\1") == {"a"}
+    # Strings containing another one are dropped (を消し contains 消し), so a rarer set
+    # can win over a common one (たい).
+    assert required_substrings("(を|も)?(消し|けし|抹消し)") == {"消し", "けし"}
+    erase_self = (
+        "(自分|私|俺|僕|存在|自身)(のこと|自身|の存在)?(を|も)?(消し|けし|抹消し)"
+        "(て(しまい|しまえ|ほし|くれ)|ちゃい|たい)"
+    )
+    assert required_substrings(erase_self) == {"消し", "けし"}  # not たい, ちゃい, ...
 
 
-@given(st.text(alphabet=_ALPHABET, max_size=12), st.text(alphabet=_ALPHABET, max_size=3))
-def test_required_literal_is_in_every_match(text: str, literal_source: str) -> None:
-    for pattern in ("タヒ", "(?<=[いき])とう(?=な|て)", "(つ|辛)れ[えぇ]+", "x" + literal_source):
-        literal = required_literal(pattern)
-        if re.search(pattern, text) and literal is not None:
-            assert literal in text
+# Patterns with the constructs the analysis handles: alternatives, optional and repeated
+# groups, classes, look-arounds, anchors, ignoring case, and things it must give up on.
+_PATTERNS = (
+    "タヒ",
+    "(?<=[いき])とう(?=な|て)",
+    "(つ|辛)れ[えぇ]+",
+    "x(ab)?y",
+    "(?i)ww+|ｗｗ+",
+    "(?i)(?<![a-z])od(?![a-z])|死",
+    "^(むり|つら)(だ|や)?$",
+    "(しに|死に){2,3}た",
+    "(?:(?<=く)|(?<=じゃ))なか(?=と|ね|$)",
+    "き.い|たく?",
+    "(?i:W)a|b",
+)
 
 
-@given(st.text(alphabet=_ALPHABET, max_size=20))
+@given(st.text(alphabet=_ALPHABET + "xyOoDdxyab", max_size=16))
+def test_required_substrings_are_in_every_match(text: str) -> None:
+    for pattern in _PATTERNS:
+        needles = required_substrings(pattern)
+        match = re.search(pattern, text)
+        if match is not None and needles is not None:
+            if re.compile(pattern).flags & re.IGNORECASE:
+                assert any(re.search(re.escape(needle), text, re.I) for needle in needles)
+            else:
+                assert any(needle in text for needle in needles)
+
+
+@given(st.text(alphabet=_ALPHABET + "xyOoDdxyab", max_size=16))
+def test_substring_gate_never_misses(text: str) -> None:
+    patterns = [re.compile(pattern) for pattern in _PATTERNS]
+    gate = SubstringGate(patterns)
+    mask = gate.mask(text)
+    for position, pattern in enumerate(patterns):
+        if pattern.search(text):
+            assert mask >> position & 1
+            assert gate.any(text)
+
+
+# No deadline: the first example loads the lexicon and the tagger.
+@settings(deadline=None)
+@given(st.text(alphabet=_ALPHABET + "ァカナシイーぁ〜", max_size=20))
 def test_normalizer_fast_path_changes_nothing(text: str) -> None:
     normalizer = load_lexicon().normalizer
     if not normalizer._may_rewrite(text):
         assert normalizer._rewrite(text) == text
+
+
+def _rewrite_without_gate(normalizer: Normalizer, text: str) -> str:
+    # Every rewrite step, gated by first characters only (as before the substring gate).
+    from bot.domain.distress import normalize as module
+
+    chars = set(text)
+    for pattern, replacement, starts in normalizer._early:
+        if starts is None or not starts.isdisjoint(chars):
+            text = pattern.sub(replacement, text)
+    chars = set(text)
+    if not module._LONG_MARKS.isdisjoint(chars):
+        text = module._LONG_MARK_AFTER_HIRAGANA.sub("", text)
+    if not module._SMALL_VOWELS.isdisjoint(chars):
+        text = module._SMALL_VOWEL_INSIDE.sub("", text)
+        text = module._SMALL_VOWEL_END.sub(module._full_vowel, text)
+        text = module._SMALL_KATAKANA_END.sub(module._full_vowel, text)
+    for pattern, replacement, starts in normalizer._rewrites:
+        if starts is None or not starts.isdisjoint(chars):
+            text = pattern.sub(replacement, text)
+    return text
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "死にて",
+                "ぇ",
+                "え",
+                "ー",
+                "タヒ",
+                "4",
+                "ね",
+                "とう",
+                "な",
+                "かった",
+                "寂しか",
+                "と",
+                "なか",
+                "らく",
+                "が",
+                "れん",
+                "つれ",
+                "え",
+                "w",
+                "ww",
+                "首",
+                "つ",
+                "る",
+                "しぬ",
+                "たい",
+                "い",
+                "ぃ",
+                "っ",
+                "、",
+                " ",
+                "いき",
+                "て",
+                "る",
+                "でかん",
+                "わ",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_gated_rewrites_change_what_every_rewrite_would(pieces: list[str]) -> None:
+    # _rewrite runs only the rewrites the substring gate lets through, asking the gate
+    # again after each change: the result must be that of running every rewrite.
+    text = "".join(pieces)
+    normalizer = load_lexicon().normalizer
+    assert normalizer._rewrite(text) == _rewrite_without_gate(normalizer, text)
 
 
 @given(st.text(alphabet=_ALPHABET, max_size=20))
@@ -89,7 +217,153 @@ def test_precomputed_candidates_only_hold_rules_that_can_start_there() -> None:
     assess("死ね。死ぬ。死んだ。死にたい。消えたい。もう無理")
     default = assessor._default
     assert default is not None
+    checked = 0
     for token in default._toks.values():
-        for rule in token.candidates or ():
-            if rule.words:
-                assert assessor._element_matches(rule.words[0], token)
+        for compiled in token.candidates or ():
+            if compiled.rule.words:
+                # The lemma decides if it is a key, else the surface; then its forms.
+                element = compiled.rule.words[0]
+                key = token.lemma if token.lemma in element.keys else token.surface
+                assert key in element.keys
+                forms = element.cforms.get(key)
+                assert forms is None or token.cform.startswith(forms)
+                assert compiled.first in token.elements
+                checked += 1
+    assert checked
+
+
+def _found_offsets(tokenizer_text: str, surfaces: list[str]) -> tuple[list[int], list[int]]:
+    # The plain way: find each surface after the previous one.
+    starts, ends, position = [], [], 0
+    for surface in surfaces:
+        start = tokenizer_text.find(surface, position)
+        position = start + len(surface)
+        starts.append(start)
+        ends.append(position)
+    return starts, ends
+
+
+@given(
+    st.lists(
+        st.sampled_from(["寝不足", "で", "死にたい", "お", "金", "ない", "w", "😢", "。"]),
+        max_size=8,
+    ),
+    st.lists(st.sampled_from(["", "", " ", "  "]), min_size=9, max_size=9),
+)
+def test_offsets_with_spaces_match_finding_each_token(words: list[str], spaces: list[str]) -> None:
+    # Offsets come from the positions of space runs in the packed text (MeCab drops
+    # spaces); they must be where each token is found in the text, compounds merged.
+    from bot.domain.distress import assessor
+
+    assess("x")
+    default = assessor._default
+    assert default is not None
+    text = "".join(space + word for space, word in zip(spaces, words, strict=False)) + spaces[-1]
+    tokens = default._tokens(text)
+    present = 0
+    for token in tokens:
+        present |= token.flags
+    message = default._message(text, text, tokens, present)
+    # Merged compounds never span a space, so their surfaces are found like any other.
+    expected = _found_offsets(text, [token.surface for token in message.tokens])
+    assert message.offsets() == expected
+    for i in range(message.n):
+        assert message.span(i, i) == (expected[0][i], expected[1][i])
+
+
+def test_offsets_when_mecab_drops_more_than_spaces() -> None:
+    # If MeCab ever drops other characters, offsets fall back to finding each token.
+    from bot.domain.distress import assessor
+
+    assess("x")
+    default = assessor._default
+    assert default is not None
+    tokens = default._tokens("寝不足で 死にたい")
+    present = 0
+    for token in tokens:
+        present |= token.flags
+    text = "寝不足で\u00a0 死にたい"  # as if MeCab had dropped the no-break space
+    message = default._message(text, text, tokens, present)
+    surfaces = [token.surface for token in message.tokens]
+    assert surfaces[0] == "寝不足"
+    assert message.offsets() == _found_offsets(text, surfaces)
+    assert message.gaps  # the dropped characters separate clauses like a space
+
+
+def test_per_word_flags_say_exactly_what_the_checks_look_for() -> None:
+    # A reply skips a check when no morpheme in it has the check's flag: a flag missing
+    # from a morpheme that the check would react to is a silent miss. Every morpheme of
+    # both corpora (and every merged compound) must carry exactly the flags of the word
+    # lists and grammar facts it belongs to.
+    import json
+    from pathlib import Path
+
+    from bot.domain.distress import assessor as module
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    for name in ("distress_corpus.jsonl", "distress_heldout.jsonl"):
+        with (data / name).open(encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    assess(json.loads(line)["text"])
+    default = module._default
+    assert default is not None
+    lists: dict[int, frozenset[str]] = {}
+    rules = [*(rule for rules in default.index.values() for rule in rules)]
+    for compiled in {id(rule): rule for rule in (*rules, *default._regex_rules_all)}.values():
+        rule = compiled.rule
+        for bit, words in (
+            (compiled.unless_clause, rule.unless_clause),
+            (compiled.unless_message, rule.unless_message),
+            (compiled.soften_clause, rule.soften_clause),
+            (compiled.boost, rule.boost),
+        ):
+            assert bool(bit) == bool(words) or (words and rule.boost_level is None)
+            if bit:
+                assert lists.setdefault(bit, words) == words
+    assert lists
+    facts = (
+        (module._NEGATION, "negation"),
+        (module._DIALECT, "dialect"),
+        (module._JOKE, "joke"),
+        (module._OTHER_PERSON, "other_person"),
+        (module._SPEECH_VERB, "speech_verb"),
+        (module._CONJUNCTION, "conjunction"),
+        (module._CANDIDATES, "candidates"),
+        (module._COMPOUND, "compound"),
+    )
+    tokens = [*default._toks.values(), *default._merged.values()]
+    assert len(tokens) > 1000
+    seen = 0
+    for token in tokens:
+        words = {token.lemma, token.surface}
+        for bit, listed in lists.items():
+            assert bool(token.flags & bit) == (not listed.isdisjoint(words)), token.surface
+            seen += bool(token.flags & bit)
+        for bit, attribute in facts:
+            assert bool(token.flags & bit) == bool(getattr(token, attribute)), token.surface
+        markers = token.markers | token.pair_first
+        for bit, marker_words in default.marker_lists:
+            assert token.flags & bit == markers & bit
+            if bit != module._MEDIA or token.pos1 != "接尾辞":
+                assert bool(token.markers & bit) == (not marker_words.isdisjoint(words))
+    assert seen
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "level", "note"),
+    [
+        ("消えたいって友達に言われた", "suicide.vanish", "watch", "someone else"),
+        ("眠れないことはない", "sleep.cannot_sleep", "none", "double negation"),
+        ("昔は死にたかったけど今は幸せ", "suicide.want_to_die", "watch", "past, resolved"),
+        ("詐欺のニュースを見た", "legal.scam", "none", "media topic"),
+        ("子供の頃、死にたいと思ってた", "suicide.want_to_die", "high", "distant past"),
+        ("死にたい夜にって本を読んだ", "suicide.want_to_die", "watch", "media"),
+    ],
+)
+def test_checks_behind_flags_still_fire(text: str, rule: str, level: str, note: str) -> None:
+    # Each of these checks runs only when the reply has a word with its flag (a speech
+    # verb, a negation, a "now" word, a distant-past word, a media word).
+    evidence = {item.rule: item for item in assess(text).evidence}
+    assert evidence[rule].level.value == level
+    assert evidence[rule].note == note
