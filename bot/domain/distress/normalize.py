@@ -132,15 +132,10 @@ class Normalizer:
             mask = gate.mask(text)
         # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
-        position = 0  # gate bit of the next rewrite (early ones first)
-        if self._early:
-            for pattern, replacement, starts in self._early:
-                if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
-                    rewritten = pattern.sub(replacement, text)
-                    if rewritten != text:
-                        text = rewritten
-                        mask = gate.mask(text)
-                position += 1
+        early = self._early
+        count = len(early)  # gate bits: early rewrites first, then the others
+        if mask & ((1 << count) - 1):
+            text, mask = self._run(early, 0, text, mask, chars)
             chars = set(text)
         before = text
         if not _LONG_MARKS.isdisjoint(chars):
@@ -151,14 +146,41 @@ class Normalizer:
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
         if text != before:
             mask = gate.mask(text)
-        for pattern, replacement, starts in self._rewrites:
-            if mask >> position & 1 and (starts is None or not starts.isdisjoint(chars)):
+        if mask >> count:
+            text, _ = self._run(self._rewrites, count, text, mask, chars)
+        return text
+
+    def _run(
+        self,
+        rewrites: list[tuple[re.Pattern[str], str, frozenset[str] | None]],
+        offset: int,
+        text: str,
+        mask: int,
+        chars: set[str],
+    ) -> tuple[str, int]:
+        """Run ``rewrites`` (gate bits from ``offset`` on) in order: ``(text, mask)`` after.
+
+        Only the rewrites whose bit is set are visited (a few of dozens): the loop jumps
+        from one set bit to the next, reading the mask again after each change.
+        """
+        gate = self._gate
+        index = 0
+        end = len(rewrites)
+        while index < end:
+            rest = mask >> (offset + index)
+            if not rest:
+                break
+            index += (rest & -rest).bit_length() - 1  # the next rewrite the gate lets through
+            if index >= end:
+                break
+            pattern, replacement, starts = rewrites[index]
+            if starts is None or not starts.isdisjoint(chars):
                 rewritten = pattern.sub(replacement, text)
                 if rewritten != text:
                     text = rewritten
                     mask = gate.mask(text)
-            position += 1
-        return text
+            index += 1
+        return text, mask
 
     def _hiraganise_katakana_words(self, text: str) -> str:
         # Only katakana runs that spell a known distress word (キエタイ, シニタイ, ツラ) are

@@ -110,6 +110,23 @@ def _join(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
     return frozenset(a + b for a, b in product(left, right))
 
 
+def _join_adjacent(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+    """Strings of ``left`` followed by ``right`` (a text with one of ``left`` directly
+    followed by one of ``right`` contains one of them), or None if too many.
+
+    If the full combinations are too many, ``left`` is cut to its last characters first
+    (a text containing "きた" + "み" contains "た" + "み"), as many as keep the set small.
+    """
+    joined = _join(left, right)
+    if joined is not None:
+        return joined
+    for keep in range(max(map(len, left)) - 1, 0, -1):
+        joined = _join(frozenset(string[-keep:] for string in left), right)
+        if joined is not None:
+            return joined
+    return None
+
+
 def _exact(op: object, value: object) -> frozenset[str] | None:
     """Every string ``op`` can match, if that is a small finite set (zero-width: {""})."""
     c = sre_constants
@@ -181,7 +198,7 @@ def _needles(items: _Items) -> frozenset[str] | None:
             direction, body = value  # type: ignore[misc]
             around = _exact_sequence(list(body))
             if around is not None and direction > 0:
-                joined = _join(run, around)
+                joined = _join_adjacent(run, around)
                 if joined is not None and "" not in joined:
                     candidates.append(joined)
             elif around is not None and run == _NOTHING:
@@ -190,23 +207,28 @@ def _needles(items: _Items) -> frozenset[str] | None:
         exact = _exact(op, value)
         if exact is not None:
             joined = _join(run, exact)
-            if joined is None:  # too many combinations: start a new run here
+            if joined is None:  # too many combinations: a new run here, led by the old one's end
                 close()
-                run = exact
+                joined = _join_adjacent(run, exact)
+                run = exact if joined is None else joined
             else:
                 run = joined
             continue
+        after = _NOTHING  # the run that starts after this item
         if op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
             # The minimum number of repetitions follows the run: it extends the run, then
-            # ends it.
+            # ends it. The last repetition is followed by what comes next: it starts the
+            # next run ([ \t]+(?=ない): " ない", not just ない).
             body = _exact_sequence(list(value[2]))  # type: ignore[index]
             joined: frozenset[str] | None = run
             for _ in range(min(value[0], 4)):  # type: ignore[index]
                 joined = _join(joined, body) if joined is not None and body is not None else None
             if joined is not None:
                 run = joined
+            if body is not None and "" not in body:
+                after = body
         close()
-        run = _NOTHING
+        run = after
         inner = _needles_of(op, value)
         if inner is not None:
             candidates.append(inner)
@@ -363,11 +385,18 @@ def _lookup(
         return re.compile(_trie(needles)).search, None, bits
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
-    # numbered groups. The regex engine cannot skip ahead to a possible first character
-    # here, so the quick test is a character class of them (with the same case rules).
-    search = re.compile(
+    # numbered groups, tried at every position. The quick test comes in two steps, each
+    # true whenever find-all finds something: a character class of the first characters
+    # (the regex engine skips ahead to them by itself), then, on the texts that have one
+    # (any w or k), a trie of the substrings, true only if one of them is in the text.
+    first = re.compile(
         "[" + "".join(sorted({re.escape(needle[0]) for needle in needles})) + "]", flags
     ).search
+    contains = re.compile(_trie(needles), flags).search
+
+    def search(text: str) -> bool:
+        return first(text) is not None and contains(text) is not None
+
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
     return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}

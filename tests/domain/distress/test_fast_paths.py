@@ -42,7 +42,16 @@ def test_required_substrings() -> None:
         "(自分|私|俺|僕|存在|自身)(のこと|自身|の存在)?(を|も)?(消し|けし|抹消し)"
         "(て(しまい|しまえ|ほし|くれ)|ちゃい|たい)"
     )
-    assert required_substrings(erase_self) == {"消し", "けし"}  # not たい, ちゃい, ...
+    needles = required_substrings(erase_self)
+    assert needles  # not たい, ちゃい, ... but 消し or けし with what follows
+    assert all(needle[:2] in ("消し", "けし") for needle in needles)
+    # A repetition's last round is followed by what comes next.
+    assert required_substrings("(?<=[あ-ん])[ \t]+(?=ない)") == {" ない", "\tない"}
+    # Too many combinations: the left strings are cut to their last characters.
+    assert required_substrings("(?<=[きしちにひみりぎじびぴえけせてねへめれげべ]た)[みひ]") == {
+        "たみ",
+        "たひ",
+    }
 
 
 # Patterns with the constructs the analysis handles: alternatives, optional and repeated
