@@ -320,14 +320,21 @@ class SubstringGate:
             for needle in needles:
                 table = folded if ignore_case and _cased(needle) else exact
                 table[needle] = table.get(needle, 0) | bit
-        self._exact_search, _, self._exact_bits = _lookup(exact, 0)
+        # Case-sensitive substrings: one trie per group of first characters (see
+        # _first_groups); the bits of every group in one table.
+        self._exact_searches: tuple[Callable[..., Any], ...] = ()
+        self._exact_bits: dict[Any, int] = {}
+        for group in _first_groups(exact):
+            search, _, bits = _lookup(group, 0)
+            self._exact_searches += (search,)  # type: ignore[operator]
+            self._exact_bits.update(bits)
         self._folded_search, self._folded_find, self._folded_bits = _lookup(folded, re.IGNORECASE)
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
         return bool(
             self.always
-            or (self._exact_search is not None and self._exact_search(text))
+            or any(search(text) for search in self._exact_searches)
             or (
                 self._folded_search is not None
                 and self._folded_search(text)
@@ -338,12 +345,11 @@ class SubstringGate:
     def mask(self, text: str) -> int:
         """Bits of the patterns that may match ``text``."""
         mask = self.always
-        search = self._exact_search
-        if search is not None:
+        bits = self._exact_bits
+        for search in self._exact_searches:
             # One search per substring found, each from one character after the previous
             # find: at each position the longest substring there (as find-all would give),
             # and the engine skips to the next possible first character by itself.
-            bits = self._exact_bits
             found = search(text)
             while found is not None:
                 mask |= bits[found.group()]
@@ -353,6 +359,30 @@ class SubstringGate:
             for match in self._folded_find(text):  # type: ignore[misc]
                 mask |= bits[match.lastindex]
         return mask
+
+
+# Above this many substrings the trie is split by first character (see _first_groups).
+_SPLIT_ABOVE = 64
+
+
+def _first_groups(table: dict[str, int]) -> list[dict[str, int]]:
+    """``table`` split into groups by the script of each substring's first character.
+
+    The regex engine stops at every character a substring can start with and then tries
+    the trie's alternatives one by one, up to the one for that character: with hundreds
+    of first characters each stop costs that much more. With one trie per script (hiragana,
+    katakana, the rest) a stop tries only its script's alternatives, for one more search
+    call per group. A substring's prefixes start with its character, so they stay in its
+    group, as :func:`_lookup` needs.
+    """
+    if len(table) <= _SPLIT_ABOVE:
+        return [table] if table else []
+    groups: dict[int, dict[str, int]] = {}
+    for needle, bits in table.items():
+        first = needle[0]
+        script = 0 if "\u3041" <= first <= "\u3096" else 1 if "\u30a1" <= first <= "\u30fa" else 2
+        groups.setdefault(script, {})[needle] = bits
+    return [groups[script] for script in sorted(groups)]
 
 
 def _lookup(
