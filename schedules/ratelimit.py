@@ -16,6 +16,8 @@ from dataclasses import dataclass
 # Measured send times drift by network latency; keeping reservations slightly further apart
 # than the limit keeps the *observed* rate under it as well.
 SAFETY_MARGIN = 0.03
+# Float noise between instants computed along different paths; far below any real gap.
+ROUNDING = 1e-6
 
 
 class SlidingWindow:
@@ -43,7 +45,8 @@ class SlidingWindow:
             last = bisect.bisect_left(times, t + window)
             for i in range(first, min(last, len(times) - limit + 1)):
                 lo, hi = times[i], times[i + limit - 1]
-                if hi - lo < window and hi - window < t < lo + window:
+                # A run spanning the window up to rounding is full-length, not too dense.
+                if hi - lo < window - ROUNDING and hi - window < t < lo + window:
                     t = lo + window
                     moved = True
                     break
@@ -165,6 +168,38 @@ class SendLimiter:
             chat.release(booking.at)
         self._global.release(booking.at)
         self._spacing.release(booking.at)
+
+    def sent(self, booking: Booking, at: float | None = None) -> None:
+        """The send of `booking` finished at `at` (default now), so Telegram saw it no later
+        than that. The windows are longer than the limits by the safety margin, which covers
+        a send arriving up to that much after its instant; a send held up for longer (a
+        stalled loop, a slow connection) is counted at `at` minus the margin instead, so it
+        pushes later sends back rather than letting them crowd into the second after it.
+        Even spacing stays as booked."""
+        at = (self._monotonic() if at is None else at) - self._margin
+        if at <= booking.at:
+            return
+        self._global.release(booking.at)
+        self._global.reserve(at)
+        chat = self._chat_window(booking.chat_id)
+        if chat is not None:
+            chat.release(booking.at)
+            chat.reserve(at)
+
+    def still_allowed(self, booking: Booking) -> bool:
+        """Whether a booked instant still keeps the limits, now that sends booked before it
+        may have been counted later than booked (see `sent`)."""
+        t = booking.at
+        chat = self._chats.get(booking.chat_id)
+        windows: list[SlidingWindow | _Both] = (
+            [self._global] if chat is None else [self._global, chat]
+        )
+        for window in windows:
+            window.release(t)
+        allowed = all(window.earliest(t) - t <= ROUNDING for window in windows)
+        for window in windows:
+            window.reserve(t)
+        return allowed
 
     def book(self, chat_id: int) -> Booking:
         """Reserve the earliest allowed instant for `chat_id`."""

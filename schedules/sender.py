@@ -30,7 +30,7 @@ from bot.channel import (
     TransientFailure,
 )
 from bot.services import OutboxItem, Services
-from schedules.ratelimit import SendLimiter
+from schedules.ratelimit import Booking, SendLimiter
 from storage.repo import INSTANCE_ID
 
 log = logging.getLogger(__name__)
@@ -186,20 +186,22 @@ class OutboxSender:
         await asyncio.gather(*(self._deliver(item) for item in items))
         return len(items)
 
-    async def _wait_turn(self, chat_id: int) -> None:
-        """Sleep until a booked instant. If the event loop woke us late, the booking is given
-        back and a new one taken: sends are paced on when they really go out, so a stall
-        never turns into a burst above Telegram's limits."""
+    async def _wait_turn(self, chat_id: int) -> Booking:
+        """Sleep until a booked instant. If the event loop woke us late, or a send before
+        ours was counted later than booked meanwhile, the booking is given back and a new one
+        taken: sends are paced on when they really go out, so a stall never turns into a
+        burst above Telegram's limits."""
         while True:
             booking = self.limiter.book(chat_id)
             if booking.wait > 0:
                 await self._sleep(booking.wait)
-            if self.limiter.now() - booking.at <= LATE_TOLERANCE:
-                return
+            on_time = self.limiter.now() - booking.at <= LATE_TOLERANCE
+            if on_time and self.limiter.still_allowed(booking):
+                return booking
             self.limiter.release(booking)
 
     async def _deliver(self, item: OutboxItem) -> None:
-        await self._wait_turn(item.chat_id)
+        booking = await self._wait_turn(item.chat_id)
         if not self.leading:
             # The lease could not be renewed in time: another instance may send this now.
             self._unsent.discard(item.id)
@@ -210,7 +212,10 @@ class OutboxSender:
         self._unsent.discard(item.id)
         outcome: Callable[[], Awaitable[None]]
         try:
-            message_id = await self.channel.send(item.chat_id, item.message)
+            try:
+                message_id = await self.channel.send(item.chat_id, item.message)
+            finally:
+                self.limiter.sent(booking)
         except RetryLater as error:
             self.limiter.pause_all(error.seconds)
             log.warning("send limited by Telegram; everyone waits %.1f s", error.seconds)

@@ -7,6 +7,7 @@ checked on those instants: ≤ 30 in any rolling second overall, ≥ 1 s apart p
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import random
 from collections import defaultdict
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.ratelimit import SendLimiter, SlidingWindow
+from schedules.ratelimit import Booking, SendLimiter, SlidingWindow
 
 EPS = 1e-9
 
@@ -267,3 +268,76 @@ def test_any_interleaving_keeps_every_limit(
             recorder.limiter.pause_all(float(argument))  # type: ignore[arg-type]
             paused_until = max(paused_until, recorder.clock.now + float(argument))  # type: ignore[arg-type]
     assert_limits(recorder, per_second=per_second)
+
+
+# --- sends held up on their way ----------------------------------------------------------------
+
+
+# The share of sends held up by 90 ms: about one every three seconds at full rate.
+STALLED = 0.01
+
+
+def simulate_sender(feedback: bool, sends: int = 900, seed: int = 7) -> list[float]:
+    """A sender with 32 sends booked ahead whose requests sometimes reach Telegram late (a
+    stalled loop or connection: 90 ms) and finish 2 ms after arriving. With `feedback` it
+    tells the limiter when each send finished and checks its booking again on waking, as
+    `OutboxSender` does. Returns when each request reached Telegram."""
+    clock = FakeMonotonic()
+    limiter = SendLimiter(per_chat_interval=0, monotonic=clock)
+    rng = random.Random(seed)
+    chats = itertools.count(1)
+    order = itertools.count()
+    events: list[tuple[float, int, str, Booking]] = []
+    arrivals: list[float] = []
+
+    def book(chat_id: int) -> None:
+        booking = limiter.book(chat_id)
+        heapq.heappush(events, (booking.at, next(order), "wake", booking))
+
+    for _ in range(32):
+        book(next(chats))
+    left = sends - 32
+    while events:
+        at, _, kind, booking = heapq.heappop(events)
+        clock.now = max(clock.now, at)
+        if kind == "wake":
+            if feedback and not limiter.still_allowed(booking):
+                limiter.release(booking)
+                book(booking.chat_id)
+                continue
+            delay = 0.09 if rng.random() < STALLED else rng.uniform(0.0, 0.004)
+            arrivals.append(clock.now + delay)
+            heapq.heappush(events, (clock.now + delay + 0.002, next(order), "done", booking))
+        else:
+            if feedback:
+                limiter.sent(booking)
+            if left:
+                left -= 1
+                book(next(chats))
+    return arrivals
+
+
+def test_a_send_held_up_on_its_way_pushes_later_sends_back() -> None:
+    arrivals = simulate_sender(feedback=True)
+    assert max_in_window(arrivals, 1.0) <= 30
+    # Still close to the limit: the feedback costs little.
+    assert len(arrivals) / (max(arrivals) - min(arrivals)) > 28.5
+    # Without it, thirty sends crowd into the second after a late one (what Telegram
+    # answers with 429).
+    assert max_in_window(simulate_sender(feedback=False), 1.0) > 30
+
+
+def test_a_send_counted_late_invalidates_a_booking_made_before() -> None:
+    recorder = make(per_chat_interval=0)
+    limiter = recorder.limiter
+    bookings = [limiter.book(chat_id) for chat_id in range(1, 32)]
+    first, last = bookings[0], bookings[-1]
+    assert limiter.still_allowed(last)
+    recorder.clock.advance(0.09)
+    limiter.sent(first)  # it finished 90 ms after its instant
+    assert not limiter.still_allowed(last)
+    limiter.release(last)
+    again = limiter.book(31)
+    # Thirty sends now sit within the second before its old instant: it moves back.
+    assert again.at > last.at
+    assert again.at >= bookings[1].at + 1.0
