@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -203,20 +203,68 @@ async def add_consent_record(session: AsyncSession, record: ConsentRecord) -> No
     session.add(record)
 
 
-async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
-    """Active people whose next check-in time has come, oldest first (indexed)."""
+# The sweep reads and writes people as plain rows (Core), not ORM objects: at 100k people
+# due at once, identity-map and unit-of-work bookkeeping cost more than the SQL itself.
+_person = Person.__table__.c
+_team = Team.__table__.c
+DUE_COLUMNS = (
+    _person.id,
+    _person.chat_id,
+    _person.team_id,
+    _person.timezone,
+    _person.schedule_spec,
+    _person.schedule_source,
+    _person.quiet_hours,
+    _person.tight_until,
+    _person.schedule_anchor,
+    _person.next_slot_at,
+    _person.next_checkin_at,
+    _person.checkins_sent,
+    # The team's defaults come along in the same statement (NULL: the configured ones).
+    _team.default_schedule.label("team_schedule"),
+    _team.default_quiet_hours.label("team_quiet"),
+)
+
+
+async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Active people whose next check-in time has come, oldest first (indexed), as rows of
+    `DUE_COLUMNS`; claimed (FOR UPDATE SKIP LOCKED) on PostgreSQL."""
     statement = (
-        select(Person)
+        select(*DUE_COLUMNS)
+        .select_from(Person.__table__.outerjoin(Team.__table__, _team.id == _person.team_id))
         .where(
-            Person.status == "active",
-            Person.next_checkin_at.is_not(None),
-            Person.next_checkin_at <= now,
-            Person.unreachable_at.is_(None),
+            _person.status == "active",
+            _person.next_checkin_at.is_not(None),
+            _person.next_checkin_at <= now,
+            _person.unreachable_at.is_(None),
         )
-        .order_by(Person.next_checkin_at)
+        .order_by(_person.next_checkin_at)
         .limit(limit)
     )
-    return (await session.scalars(_locking(session, statement))).all()
+    if session.bind.dialect.name == "postgresql":
+        # Only the people are claimed: a locked team row must not hide its whole team.
+        statement = statement.with_for_update(of=Person.__table__, skip_locked=True)
+    return (await session.execute(statement)).all()
+
+
+_MOVE_NEXT = (
+    update(Person.__table__)
+    .where(_person.id == bindparam("m_id"))
+    .values(
+        next_slot_at=bindparam("m_slot", type_=_person.next_slot_at.type),
+        next_checkin_at=bindparam("m_send", type_=_person.next_checkin_at.type),
+    )
+)
+
+
+async def set_next_checkins(
+    session: AsyncSession, plans: Sequence[tuple[int, datetime, datetime]]
+) -> None:
+    """(person id, next slot, next send time) for many people: one executemany."""
+    if plans:
+        await session.execute(
+            _MOVE_NEXT, [{"m_id": pid, "m_slot": slot, "m_send": send} for pid, slot, send in plans]
+        )
 
 
 async def pause_ended_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
@@ -244,15 +292,20 @@ async def add_checkin(session: AsyncSession, values: dict[str, Any]) -> int | No
 
 
 async def add_checkins(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
-    """Insert check-ins in one statement; person id -> new check-in id for the rows that did
-    not already have their (person, slot)."""
+    """Insert check-ins (at most one per person) in one executemany; person id -> new
+    check-in id for the rows whose (person, slot) did not have one already."""
+    if not rows:
+        return {}
+    checkin = Checkin.__table__
+    # An executemany of one cached statement (SQLAlchemy batches it into multi-row INSERTs),
+    # not a statement with the rows inlined, which would be compiled again for every batch.
     statement = (
-        _insert_for(session)(Checkin)
-        .values(list(rows))
+        _insert_for(session)(checkin)
         .on_conflict_do_nothing(index_elements=["person_id", "slot_at"])
-        .returning(Checkin.id, Checkin.person_id)
+        .returning(checkin.c.id, checkin.c.person_id)
     )
-    return {person_id: checkin_id for checkin_id, person_id in await session.execute(statement)}
+    result = await session.execute(statement, list(rows))
+    return {person_id: checkin_id for checkin_id, person_id in result}
 
 
 async def checkin_by_id(session: AsyncSession, checkin_id: int) -> Checkin | None:
@@ -401,7 +454,8 @@ async def add_outbox(session: AsyncSession, values: dict[str, Any]) -> int:
 
 async def add_outbox_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Outbox), list(rows))
+        # Core executemany: no ORM bulk-insert bookkeeping per row.
+        await session.execute(insert(Outbox.__table__), list(rows))
 
 
 async def recent_ack_exists(session: AsyncSession, person_id: int, since: datetime) -> bool:
