@@ -574,8 +574,9 @@ class Services:
             await asyncio.sleep(SWEEP_PAUSE)
         queued = 0
         while True:
-            now = self.clock.now()
-            async with self.db.transaction() as session:
+            async with self.db.transaction(background=True) as session:
+                # The time at which the batch got its turn (giving way may take a moment).
+                now = self.clock.now()
                 due = await repo.due_people(session, now, SWEEP_BATCH)
                 queued += await self._plan_batch(session, due, now)
             if len(due) < SWEEP_BATCH:

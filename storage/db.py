@@ -7,6 +7,7 @@ the async driver for the running bot and the sync driver for Alembic.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -78,6 +79,13 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+# SQLite, bulk work: a background transaction waits until this process's other transactions
+# have left the turn free for GAP seconds (a reply's second transaction follows its first
+# within that), but never longer than MAX_WAIT in all, so bulk work is slowed, not starved.
+BACKGROUND_GAP = 0.003
+BACKGROUND_MAX_WAIT = 0.100
+
+
 class Database:
     """The bot's handle on its store: one engine, short sessions, explicit transactions."""
 
@@ -88,6 +96,9 @@ class Database:
         # a reply could starve behind a long sweep and fail with "database is locked". Queue
         # this process's transactions fairly in the event loop instead.
         self._sqlite_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # Foreground transactions waiting for or holding the turn, and when one last ended.
+        self._foreground = 0
+        self._foreground_done = 0.0
 
     @classmethod
     def from_url(cls, url: str | URL, **kwargs: Any) -> Database:
@@ -98,14 +109,38 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+    async def transaction(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        `background` marks bulk work (the check-in sweep): on SQLite it gives way to the
+        other transactions of this process (replies, the sender) instead of queueing with
+        them, so a reply waits for at most one bulk transaction, not one per step.
+        """
         if self._sqlite_turn is None:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._sqlite_turn, self._sessions() as session, session.begin():
-            yield session
+        if background:
+            await self._give_way()
+            async with self._sqlite_turn, self._sessions() as session, session.begin():
+                yield session
+            return
+        self._foreground += 1
+        try:
+            async with self._sqlite_turn, self._sessions() as session, session.begin():
+                yield session
+        finally:
+            self._foreground -= 1
+            self._foreground_done = time.monotonic()
+
+    async def _give_way(self) -> None:
+        deadline = time.monotonic() + BACKGROUND_MAX_WAIT
+        while (now := time.monotonic()) < deadline:
+            quiet_for = now - self._foreground_done
+            if self._foreground == 0 and quiet_for >= BACKGROUND_GAP:
+                return
+            busy = self._foreground > 0
+            await asyncio.sleep(BACKGROUND_GAP if busy else BACKGROUND_GAP - quiet_for)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
