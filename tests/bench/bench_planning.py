@@ -19,6 +19,8 @@ holding the loop) and the rest (the thread waiting for a core or for the GIL).
 
 After the warm-up (engine connected, the distress tokenizer loaded by three replies) the
 start-up heap is frozen, as ``bansou run`` does once the bot has started (``bot/heap.py``).
+On PostgreSQL the seeding ends with ``ANALYZE person``, the statistics autovacuum keeps on a
+database whose people enrolled over time (see ``tests/bench/common.py``).
 
 Memory: RssAnon is read right after the imports ("bare imports"), again after the warm-up
 and sampled during planning. The figure for the target is the peak during planning minus
