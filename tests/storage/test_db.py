@@ -1,4 +1,5 @@
-"""Turns on SQLite's one writer: bulk work (the sweep) gives way to the other transactions."""
+"""Bulk work (the sweep) gives way to the other transactions of the process: on SQLite for
+the one-writer turn, on both backends for the event loop."""
 
 from __future__ import annotations
 
@@ -7,40 +8,37 @@ import asyncio
 from sqlalchemy import text
 
 from storage.db import Database
-from tests.fakes import open_database
 
 
-async def test_bulk_work_waits_for_a_transaction_queued_after_it(sqlite_url: str) -> None:
-    async with open_database(sqlite_url) as db:
-        order: list[str] = []
-        release = asyncio.Event()
-        holding = asyncio.Event()
+async def test_bulk_work_waits_for_a_transaction_queued_after_it(db: Database) -> None:
+    order: list[str] = []
+    release = asyncio.Event()
+    holding = asyncio.Event()
 
-        async def step(name: str, *, background: bool = False) -> None:
-            async with db.transaction(background=background) as session:
-                await session.execute(text("SELECT 1"))
-                order.append(name)
-                if name == "reply-1":
-                    holding.set()
-                    await release.wait()
+    async def step(name: str, *, background: bool = False) -> None:
+        async with db.transaction(background=background) as session:
+            await session.execute(text("SELECT 1"))
+            order.append(name)
+            if name == "reply-1":
+                holding.set()
+                await release.wait()
 
-        first = asyncio.create_task(step("reply-1"))
-        await holding.wait()
-        bulk = asyncio.create_task(step("sweep", background=True))
-        await _turns(5)
-        # Asked for its turn after the sweep did: without giving way it would come last.
-        second = asyncio.create_task(step("reply-2"))
-        await _turns(5)
-        release.set()
-        # A guard against hanging, not a measurement.
-        await asyncio.wait_for(asyncio.gather(first, bulk, second), timeout=30)
-        assert order == ["reply-1", "reply-2", "sweep"]
+    first = asyncio.create_task(step("reply-1"))
+    await holding.wait()
+    bulk = asyncio.create_task(step("sweep", background=True))
+    await _turns(5)
+    # Asked for its turn after the sweep did: without giving way it would come last.
+    second = asyncio.create_task(step("reply-2"))
+    await _turns(5)
+    release.set()
+    # A guard against hanging, not a measurement.
+    await asyncio.wait_for(asyncio.gather(first, bulk, second), timeout=30)
+    assert order == ["reply-1", "reply-2", "sweep"]
 
 
-async def test_bulk_work_alone_goes_at_once(sqlite_url: str) -> None:
-    async with open_database(sqlite_url) as db:
-        await _background_select(db)
-        await _background_select(db)
+async def test_bulk_work_alone_goes_at_once(db: Database) -> None:
+    await _background_select(db)
+    await _background_select(db)
 
 
 async def _background_select(db: Database) -> None:
