@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 
 # Give up on a non-alert message after this many transient failures (alerts never give up).
 MAX_ATTEMPTS = 12
-# A batch costs ≈ 0.1–0.2 ms a person (rows, not ORM objects; executemany writes): 100 keep
-# each transaction, and so a reply's wait for SQLite's one writer, to ≈ 10–20 ms.
+# A batch costs ≈ 0.1–0.2 ms a person (rows, not ORM objects; bulk writes): 100 keep each
+# transaction, and so a reply's wait for SQLite's one writer, to ≈ 10–20 ms.
 SWEEP_BATCH = 100
 SWEEP_PAUSE = 0.003
 # The default outbox lease (settings.outbox_lease_seconds): a dead sender's rows go again after it.
@@ -82,6 +82,23 @@ class RhythmFields(Protocol):
     def schedule_anchor(self) -> date | None: ...
     @property
     def tight_until(self) -> datetime | None: ...
+
+
+class DueRow(RhythmFields, Protocol):
+    """A due person as the sweep reads them (a row of `repo.DUE_COLUMNS`)."""
+
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def team_schedule(self) -> str | None: ...
+    @property
+    def team_quiet(self) -> str | None: ...
+    @property
+    def next_slot_at(self) -> datetime | None: ...
+    @property
+    def next_checkin_at(self) -> datetime | None: ...
+    @property
+    def checkins_sent(self) -> int: ...
 
 
 class NotAllowed(Exception):
@@ -581,13 +598,13 @@ class Services:
                 queued += await self._plan_batch(session, due, now)
             if len(due) < SWEEP_BATCH:
                 return queued
-            # Let replies and the sender in between batches: a reply takes two short
-            # transactions, and its second one should not queue behind the next batch.
+            # A breath for the sender and for replies' work outside their transactions
+            # (giving way only watches transactions).
             await asyncio.sleep(SWEEP_PAUSE)
 
-    async def _plan_batch(self, session: Any, due: Sequence[Any], now: datetime) -> int:
-        """Decide a batch of due people (rows of `repo.DUE_COLUMNS`) in Python, then write
-        their next times, check-ins and outbox rows in three executemany statements."""
+    async def _plan_batch(self, session: Any, due: Sequence[DueRow], now: datetime) -> int:
+        """Decide a batch of due people in Python, then write their next times, check-ins
+        and outbox rows in three bulk statements (not round trips per person)."""
         if not due:
             return 0
         decider = DueDecider(now)

@@ -321,7 +321,7 @@ async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequen
         .order_by(_person.next_checkin_at)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if _is_postgresql(session):
         # Only the people are claimed: a locked team row must not hide its whole team.
         statement = statement.with_for_update(of=Person.__table__, skip_locked=True)
     return (await session.execute(statement)).all()
