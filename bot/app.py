@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.heap import freeze_startup_heap
 from bot.services import Schedules, Services
 from bot.state import AppState
 from bot.teams import Teams
@@ -257,6 +258,7 @@ async def serve(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, runner.stopped.set)
     await runner.start()
+    freeze_startup_heap()
     try:
         await runner.stopped.wait()
     finally:

@@ -7,8 +7,9 @@ the async driver for the running bot and the sync driver for Alembic.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -78,6 +79,13 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+# Bulk work: a background transaction waits until this process's other transactions have
+# all ended GAP seconds ago (a reply's second transaction follows its first within that),
+# but never longer than MAX_WAIT in all, so bulk work is slowed, not starved.
+BACKGROUND_GAP = 0.003
+BACKGROUND_MAX_WAIT = 0.100
+
+
 class Database:
     """The bot's handle on its store: one engine, short sessions, explicit transactions."""
 
@@ -88,6 +96,9 @@ class Database:
         # a reply could starve behind a long sweep and fail with "database is locked". Queue
         # this process's transactions fairly in the event loop instead.
         self._sqlite_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # Foreground transactions under way (or waiting for the turn), and when one last ended.
+        self._foreground = 0
+        self._foreground_done = 0.0
 
     @classmethod
     def from_url(cls, url: str | URL, **kwargs: Any) -> Database:
@@ -98,14 +109,38 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        if self._sqlite_turn is None:
-            async with self._sessions() as session, session.begin():
+    async def transaction(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        `background` marks bulk work (the check-in sweep): it gives way to the other
+        transactions of this process (replies, the sender). On SQLite a reply then waits for
+        at most one bulk transaction for the one-writer turn, not one per step; on either
+        backend the bulk work's CPU does not compete with a reply's on the event loop.
+        """
+        if background:
+            await self._give_way()
+            async with self._turn(), self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._sqlite_turn, self._sessions() as session, session.begin():
-            yield session
+        self._foreground += 1
+        try:
+            async with self._turn(), self._sessions() as session, session.begin():
+                yield session
+        finally:
+            self._foreground -= 1
+            self._foreground_done = time.monotonic()
+
+    def _turn(self) -> AbstractAsyncContextManager[Any]:
+        return self._sqlite_turn if self._sqlite_turn is not None else nullcontext()
+
+    async def _give_way(self) -> None:
+        deadline = time.monotonic() + BACKGROUND_MAX_WAIT
+        while (now := time.monotonic()) < deadline:
+            quiet_for = now - self._foreground_done
+            if self._foreground == 0 and quiet_for >= BACKGROUND_GAP:
+                return
+            busy = self._foreground > 0
+            await asyncio.sleep(BACKGROUND_GAP if busy else BACKGROUND_GAP - quiet_for)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

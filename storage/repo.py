@@ -9,14 +9,30 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Result,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from storage.models import (
     AlertMessage,
@@ -36,6 +52,7 @@ from storage.models import (
     Team,
     TeamMember,
     UpdateJournal,
+    UTCDateTime,
 )
 
 DEFAULT_TEAM_NAME = "default"
@@ -52,6 +69,69 @@ def _locking(session: AsyncSession, statement: Select[Any]) -> Select[Any]:
     if session.bind.dialect.name == "postgresql":
         return statement.with_for_update(skip_locked=True)
     return statement
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return bool(session.bind.dialect.name == "postgresql")
+
+
+# PostgreSQL, many rows: one JSON parameter read by json_to_recordset. One statement for the
+# server instead of one per row, and no per-row work in the driver (arrays of text, such as
+# payloads full of quotes, are escaped element by element in Python when dumped).
+_ROWS = "bulk_rows"
+
+
+def _recordset(table: Table, names: Sequence[str]) -> TableValuedAlias:
+    """The rows of `_rows_param` as a table with these columns of `table` (PostgreSQL)."""
+    return (
+        func.json_to_recordset(bindparam(_ROWS, type_=JSON))
+        .table_valued(*(column(name, table.c[name].type) for name in names))
+        .render_derived(with_types=True)
+    )
+
+
+def _rows_param(
+    table: Table, rows: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> dict[str, Any]:
+    # JSON has no timestamps: UTC columns go as naive UTC ISO text, as UTCDateTime stores them.
+    instants = {name for name in names if isinstance(table.c[name].type, UTCDateTime)}
+    return {
+        _ROWS: [
+            {name: _naive_utc(row[name]) if name in instants else row[name] for name in names}
+            for row in rows
+        ]
+    }
+
+
+def _naive_utc(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+async def _insert_many(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict: Sequence[str] = (),
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> Result[Any]:
+    """Insert rows (all with the same keys) in one statement: INSERT … SELECT FROM
+    json_to_recordset on PostgreSQL, one cached executemany on SQLite."""
+    names = list(rows[0])
+    statement: Any
+    params: Any
+    if _is_postgresql(session):
+        source = _recordset(table, names)
+        statement = pg_insert(table).from_select(names, select(*source.c))
+        params = _rows_param(table, rows, names)
+    else:
+        statement = sqlite_insert(table)
+        params = list(rows)
+    if conflict:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        statement = statement.returning(*returning)
+    return await session.execute(statement, params)
 
 
 async def insert_ignoring_conflict(
@@ -204,20 +284,80 @@ async def add_consent_record(session: AsyncSession, record: ConsentRecord) -> No
     session.add(record)
 
 
-async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
-    """Active people whose next check-in time has come, oldest first (indexed)."""
+# The sweep reads and writes people as plain rows (Core), not ORM objects: at 100k people
+# due at once, identity-map and unit-of-work bookkeeping cost more than the SQL itself.
+_person = Person.__table__.c
+_team = Team.__table__.c
+DUE_COLUMNS = (
+    _person.id,
+    _person.chat_id,
+    _person.team_id,
+    _person.timezone,
+    _person.schedule_spec,
+    _person.schedule_source,
+    _person.quiet_hours,
+    _person.tight_until,
+    _person.schedule_anchor,
+    _person.next_slot_at,
+    _person.next_checkin_at,
+    _person.checkins_sent,
+    # The team's defaults come along in the same statement (NULL: the configured ones).
+    _team.default_schedule.label("team_schedule"),
+    _team.default_quiet_hours.label("team_quiet"),
+)
+
+
+async def due_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Active people whose next check-in time has come, oldest first (indexed), as rows of
+    `DUE_COLUMNS`; claimed (FOR UPDATE SKIP LOCKED) on PostgreSQL."""
     statement = (
-        select(Person)
+        select(*DUE_COLUMNS)
+        .select_from(Person.__table__.outerjoin(Team.__table__, _team.id == _person.team_id))
         .where(
-            Person.status == "active",
-            Person.next_checkin_at.is_not(None),
-            Person.next_checkin_at <= now,
-            Person.unreachable_at.is_(None),
+            _person.status == "active",
+            _person.next_checkin_at.is_not(None),
+            _person.next_checkin_at <= now,
+            _person.unreachable_at.is_(None),
         )
-        .order_by(Person.next_checkin_at)
+        .order_by(_person.next_checkin_at)
         .limit(limit)
     )
-    return (await session.scalars(_locking(session, statement))).all()
+    if _is_postgresql(session):
+        # Only the people are claimed: a locked team row must not hide its whole team.
+        statement = statement.with_for_update(of=Person.__table__, skip_locked=True)
+    return (await session.execute(statement)).all()
+
+
+_MOVE_NEXT = (
+    update(Person.__table__)
+    .where(_person.id == bindparam("m_id"))
+    .values(
+        next_slot_at=bindparam("m_slot", type_=_person.next_slot_at.type),
+        next_checkin_at=bindparam("m_send", type_=_person.next_checkin_at.type),
+    )
+)
+
+
+async def set_next_checkins(
+    session: AsyncSession, plans: Sequence[tuple[int, datetime, datetime]]
+) -> None:
+    """(person id, next slot, next send time) for many people in one statement."""
+    if not plans:
+        return
+    if _is_postgresql(session):
+        names = ("id", "next_slot_at", "next_checkin_at")
+        source = _recordset(Person.__table__, names)
+        statement = (
+            update(Person.__table__)
+            .where(_person.id == source.c.id)
+            .values(next_slot_at=source.c.next_slot_at, next_checkin_at=source.c.next_checkin_at)
+        )
+        rows = [dict(zip(names, plan, strict=True)) for plan in plans]
+        await session.execute(statement, _rows_param(Person.__table__, rows, names))
+        return
+    await session.execute(
+        _MOVE_NEXT, [{"m_id": pid, "m_slot": slot, "m_send": send} for pid, slot, send in plans]
+    )
 
 
 async def pause_ended_people(session: AsyncSession, now: datetime, limit: int) -> Sequence[Person]:
@@ -245,15 +385,19 @@ async def add_checkin(session: AsyncSession, values: dict[str, Any]) -> int | No
 
 
 async def add_checkins(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
-    """Insert check-ins in one statement; person id -> new check-in id for the rows that did
-    not already have their (person, slot)."""
-    statement = (
-        _insert_for(session)(Checkin)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["person_id", "slot_at"])
-        .returning(Checkin.id, Checkin.person_id)
+    """Insert check-ins (at most one per person) in one statement; person id -> new check-in
+    id for the rows whose (person, slot) did not have one already."""
+    if not rows:
+        return {}
+    checkin = Checkin.__table__
+    result = await _insert_many(
+        session,
+        checkin,
+        rows,
+        conflict=["person_id", "slot_at"],
+        returning=[checkin.c.id, checkin.c.person_id],
     )
-    return {person_id: checkin_id for checkin_id, person_id in await session.execute(statement)}
+    return {person_id: checkin_id for checkin_id, person_id in result}
 
 
 async def checkin_by_id(session: AsyncSession, checkin_id: int) -> Checkin | None:
@@ -402,7 +546,7 @@ async def add_outbox(session: AsyncSession, values: dict[str, Any]) -> int:
 
 async def add_outbox_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Outbox), list(rows))
+        await _insert_many(session, Outbox.__table__, rows)
 
 
 async def recent_ack_exists(session: AsyncSession, person_id: int, since: datetime) -> bool:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from schedules.spec import DailySpec, ScheduleSpec, parse_schedule
+from schedules.spec import DailySpec, EveryNDaysSpec, ScheduleSpec, parse_schedule
 from schedules.timing import QuietHours, catch_up_slot, jittered, next_slot, parse_quiet_hours
 
 
@@ -118,26 +118,76 @@ class DueDecision:
     next_plan: Plan
 
 
-def plan_after(rhythm: Rhythm, after: datetime) -> Plan:
+def _slot_after(rhythm: Rhythm, after: datetime) -> datetime:
+    """The next nominal slot (no jitter): the usual rhythm, or the tight phase's if sooner."""
     slot = next_slot(rhythm.spec, after, rhythm.tz, rhythm.anchor, rhythm.quiet)
     if rhythm.tight_until is not None and after < rhythm.tight_until:
         tight = next_slot(rhythm.tight_spec, after, rhythm.tz, rhythm.anchor, rhythm.quiet)
         # The tight phase ends by itself: its slots count only before tight_until.
         if tight < rhythm.tight_until:
             slot = min(slot, tight)
+    return slot
+
+
+def _jittered_plan(rhythm: Rhythm, slot: datetime) -> Plan:
     send_at = jittered(slot, rhythm.seed, rhythm.jitter_minutes, rhythm.quiet, rhythm.tz)
     return Plan(slot=slot, send_at=send_at)
 
 
-def decide_due(rhythm: Rhythm, planned_slot: datetime, now: datetime) -> DueDecision:
-    """The planned send time has come: one check-in at most, never a backlog."""
+def plan_after(rhythm: Rhythm, after: datetime) -> Plan:
+    return _jittered_plan(rhythm, _slot_after(rhythm, after))
+
+
+def _due_slots(
+    rhythm: Rhythm, planned_slot: datetime, now: datetime
+) -> tuple[datetime | None, datetime]:
+    """The calendar part of `decide_due`: (slot to send or None, next nominal slot)."""
     if now < planned_slot:
         # Jitter moved the send a few minutes before the nominal slot.
         send: datetime | None = planned_slot
     else:
         spec = rhythm.spec_at(planned_slot)
         send = catch_up_slot(spec, planned_slot, now, rhythm.tz, rhythm.quiet, rhythm.anchor)
-    return DueDecision(send_slot=send, next_plan=plan_after(rhythm, max(now, planned_slot)))
+    return send, _slot_after(rhythm, max(now, planned_slot))
+
+
+def decide_due(rhythm: Rhythm, planned_slot: datetime, now: datetime) -> DueDecision:
+    """The planned send time has come: one check-in at most, never a backlog."""
+    send, slot = _due_slots(rhythm, planned_slot, now)
+    return DueDecision(send_slot=send, next_plan=_jittered_plan(rhythm, slot))
+
+
+class DueDecider:
+    """`decide_due` for many people at one `now`, with the calendar maths done once per group.
+
+    People who share a schedule, quiet hours, zone, phase and planned slot (typically a whole
+    team due at 10:00) get the same slots; only the jitter, seeded per person, differs. The
+    results are exactly those of `decide_due`.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._slots: dict[tuple[object, ...], tuple[datetime | None, datetime]] = {}
+
+    def decide(self, rhythm: Rhythm, planned_slot: datetime) -> DueDecision:
+        key = _group_key(rhythm, planned_slot)
+        slots = self._slots.get(key)
+        if slots is None:
+            slots = self._slots[key] = _due_slots(rhythm, planned_slot, self.now)
+        send, slot = slots
+        return DueDecision(send_slot=send, next_plan=_jittered_plan(rhythm, slot))
+
+
+def _group_key(rhythm: Rhythm, planned_slot: datetime) -> tuple[object, ...]:
+    """Everything `_due_slots` reads from the rhythm (`now` is the decider's own)."""
+    # Only every-N-days schedules count from the anchor (the tight phase is daily).
+    anchor = rhythm.anchor if isinstance(rhythm.spec, EveryNDaysSpec) else None
+    # The phase is read at the planned slot and at max(now, planned slot), never before the
+    # planned slot: a phase that ended by then is no phase at all.
+    tight = rhythm.tight_until
+    if tight is not None and tight <= planned_slot:
+        tight = None
+    return (rhythm.spec, rhythm.quiet, rhythm.tz, anchor, tight, planned_slot)
 
 
 def in_quiet_hours(rhythm: Rhythm, now: datetime) -> bool:

@@ -9,14 +9,23 @@ in a child process. Then, in this process, ``Services.sweep()`` plans everyone i
 
 * a ticker sleeping 1 ms that records its lateness (the event loop's stalls) and samples
   RssAnon every 5 ms;
-* replies handled the way the bot handles a text message — ``services.record_message`` then
-  ``services.queue.assess_reply`` — one every ``--reply-every`` seconds from the not-due
-  people; each call's latency is recorded.
+* replies handled the way the bot handles a text message (``handle_reply``): journalled,
+  claimed, stored (``services.record_message``), assessed (``services.queue.assess_reply``)
+  and marked processed, as ``handlers/intake.py`` and ``handlers/person.py`` do — one every
+  ``--reply-every`` seconds from the not-due people (one after another: a reply slower than
+  that delays the next); each reply's latency, arrival to handled, is recorded.
 
-Memory: RssAnon is read right after the imports ("bare imports"), again after a warm-up
-(engine connected, the distress tokenizer loaded by one reply, an empty sweep) and sampled
-during planning. The figure for the target is the peak during planning minus the bare
-imports; the peak minus the warm-up shows what planning itself adds.
+The longest stall is also split into the time the loop's thread was on a CPU (our own code
+holding the loop) and the rest (the thread waiting for a core or for the GIL).
+
+After the warm-up (engine connected, the distress tokenizer loaded by three replies) the
+start-up heap is frozen, as ``bansou run`` does once the bot has started (``bot/heap.py``).
+On PostgreSQL the seeding ends with ``ANALYZE person``, the statistics autovacuum keeps on a
+database whose people enrolled over time (see ``tests/bench/common.py``).
+
+Memory: RssAnon is read right after the imports ("bare imports"), again after the warm-up
+and sampled during planning. The figure for the target is the peak during planning minus
+the bare imports; the peak minus the warm-up shows what planning itself adds.
 
 Targets: stall < 50 ms, reply p99 < 100 ms, RssAnon peak < 30 MB over bare imports.
 """
@@ -26,6 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import logging
+import math
 import statistics
 import time
 from datetime import timedelta
@@ -33,7 +44,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.heap import freeze_startup_heap
 from bot.services import Services
+from storage import repo
 from storage.db import Database
 from storage.models import Checkin, Outbox
 from tests.bench.common import (
@@ -48,12 +61,17 @@ from tests.bench.common import (
     percentile,
     rss_anon_mb,
     seed_people,
-    settle_memory,
 )
 from tests.fakes import TEST_TOKEN
 
 # After every import this process needs, before any database or work.
 BARE_RSS_ANON_MB = rss_anon_mb()
+
+# The seeded team has no staff, so every escalation a worried reply opens logs that nobody
+# can be alerted: thousands of identical lines that would hide the figures.
+logging.getLogger("bot.queue").addFilter(
+    lambda record: not str(record.msg).startswith("escalation %s has nobody to alert")
+)
 
 REPLY_TEXTS = (
     "おはようございます。今日は少し疲れています",
@@ -65,6 +83,42 @@ REPLY_TEXTS = (
     "病院の予約を忘れてしまった",
     "友達と電話しました",
 )
+
+
+async def handle_reply(services: Services, update_id: int, user_id: int, text: str) -> None:
+    """One text message from arrival to handled, the way the bot's durable intake and
+    person handler do it (handlers/intake.py, handlers/person.py), minus Telegram itself:
+    journal it, claim it, store it as contact, assess it, mark it processed."""
+    db, clock = services.db, services.clock
+    payload = {"update_id": update_id, "message": {"message_id": update_id, "text": text}}
+    async with db.transaction() as session:
+        await repo.journal_store(session, [(update_id, payload)], clock.now(), {update_id: user_id})
+
+    async def handle() -> None:
+        await services.record_message(
+            update_id=update_id,
+            telegram_user_id=user_id,
+            chat_id=user_id,
+            message_id=update_id,
+            kind="text",
+            text=text,
+        )
+        await services.queue.assess_reply(update_id)
+
+    if db.dialect == "postgresql":
+        # The intake holds the claimed journal row's lock while the handler runs.
+        async with db.transaction() as session:
+            claimed = await repo.journal_claim_next(session)
+            await handle()
+            if claimed is not None:
+                await repo.journal_mark_processed(session, claimed[0], clock.now())
+        return
+    async with db.transaction() as session:
+        claimed = await repo.journal_claim_next(session)
+    await handle()
+    if claimed is not None:
+        async with db.transaction() as session:
+            await repo.journal_mark_processed(session, claimed[0], clock.now())
 
 
 async def _replies(
@@ -79,24 +133,12 @@ async def _replies(
     people = itertools.cycle(repliers)
     next_at = time.perf_counter()
     while True:
-        user_id = next(people)
-        update_id = next(update_ids)
         start = time.perf_counter()
         try:
-            await services.record_message(
-                update_id=update_id,
-                telegram_user_id=user_id,
-                chat_id=user_id,
-                message_id=update_id,
-                kind="text",
-                text=next(texts),
-            )
-            await services.queue.assess_reply(update_id)
+            await handle_reply(services, next(update_ids), next(people), next(texts))
         except Exception as error:  # e.g. SQLite "database is locked": count it, go on
             failures.append((time.perf_counter() - start, f"{type(error).__name__}: {error}"))
-            latencies.append(time.perf_counter() - start)
-        else:
-            latencies.append(time.perf_counter() - start)
+        latencies.append(time.perf_counter() - start)
         next_at += every
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
@@ -112,19 +154,11 @@ async def run_once(args: argparse.Namespace, url: str) -> dict[str, float]:
         # Warm-up: connections open, tokenizer loaded, statements compiled and cached.
         warm: list[float] = []
         for user_id in repliers[:3]:
-            update_id = next(update_ids)
             start = time.perf_counter()
-            await services.record_message(
-                update_id=update_id,
-                telegram_user_id=user_id,
-                chat_id=user_id,
-                message_id=update_id,
-                kind="text",
-                text=REPLY_TEXTS[0],
-            )
-            await services.queue.assess_reply(update_id)
+            await handle_reply(services, next(update_ids), user_id, REPLY_TEXTS[0])
             warm.append(time.perf_counter() - start)
-        settle_memory()
+        # What `bansou run` does once the bot has started (see bot/heap.py).
+        freeze_startup_heap()
         warm_rss = rss_anon_mb()
 
         # The machine's own noise: the same ticker on an otherwise idle loop (other jobs on
@@ -167,6 +201,8 @@ async def run_once(args: argparse.Namespace, url: str) -> dict[str, float]:
         "seconds": elapsed,
         "rows_per_s": queued / elapsed if elapsed else 0.0,
         "max_stall": probe.max_stall,
+        "max_stall_cpu": probe.max_stall_cpu,
+        "max_busy": probe.max_busy,
         "idle_loop_max_stall": baseline.max_stall,
         "stall_p99": percentile(probe.lateness, 99),
         "stalls_over_50ms": float(probe.stalls_over_50ms),
@@ -181,11 +217,14 @@ async def run_once(args: argparse.Namespace, url: str) -> dict[str, float]:
     print(
         f"  planned {queued} (checkin rows {checkins}, outbox checkins {outbox}) "
         f"in {elapsed:.2f} s = {figures['rows_per_s']:.0f} people/s\n"
-        f"  event loop: longest stall {ms(probe.max_stall)}, p99 lateness "
+        f"  event loop: longest stall {ms(probe.max_stall)} (loop thread on a CPU for "
+        f"{ms(probe.max_stall_cpu)} of it; longest on-CPU stretch {ms(probe.max_busy)}), "
+        "p99 lateness "
         f"{ms(figures['stall_p99'])}, stalls > 50 ms: {probe.stalls_over_50ms} "
         f"(same ticker on an idle loop for {args.baseline_seconds:g} s before: longest "
         f"{ms(baseline.max_stall)}, > 50 ms: {baseline.stalls_over_50ms})\n"
-        f"  replies meanwhile: {len(latencies)}, latency p50 {ms(figures['reply_p50'])}, "
+        f"  replies meanwhile: {len(latencies)} ({len(latencies) / elapsed:.0f}/s, one every "
+        f"{args.reply_every * 1000:g} ms asked), latency p50 {ms(figures['reply_p50'])}, "
         f"p99 {ms(figures['reply_p99'])}, max {ms(figures['reply_max'])} "
         f"(warm-up {', '.join(ms(w) for w in warm)})\n"
         f"  replies failed: {len(failures)}"
@@ -226,7 +265,13 @@ async def main_async(args: argparse.Namespace) -> None:
         "targets: stall < 50 ms: "
         + ("met" if best["max_stall"] < 0.050 else "MISSED")
         + "; reply p99 < 100 ms: "
-        + ("met" if best["reply_p99"] < 0.100 else "MISSED")
+        + (
+            "not measured (no replies)"
+            if math.isnan(best["reply_p99"])
+            else "met"
+            if best["reply_p99"] < 0.100
+            else "MISSED"
+        )
         + "; RssAnon < +30 MB over bare imports: "
         + ("met" if best["peak_rss"] - BARE_RSS_ANON_MB < 30 else "MISSED")
     )
