@@ -10,7 +10,7 @@ from bot.domain.invites import ROLE_PERSON, ROLE_SUPPORTER, deep_link
 from bot.services import NotAllowed, ScheduleView
 from handlers.common import reply
 from handlers.context import BansouContext
-from handlers.person import _caller, _not_for_you
+from handlers.person import _caller, _not_for_you, _staff_only
 
 MAX_NAME = 100
 
@@ -118,35 +118,31 @@ async def move_person(update: Update, context: BansouContext) -> None:
 
 async def schedule(update: Update, context: BansouContext) -> None:
     """/schedule 名前 — the next 5 times; /schedule 名前 火金 10:00 — set (coordinators)."""
-    caller = await _caller(update, context)
-    user = update.effective_user
-    args = context.args or []
-    if caller.kind != "staff" or user is None:
-        await _not_for_you(update, context, caller)
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
+    args = context.args or []
     if not args:
         await reply(update, texts.SCHEDULE_USAGE)
         return
     schedules = context.state.schedules
     if len(args) == 1:
-        view = await schedules.show(user.id, args[0])
+        view = await schedules.show(user_id, args[0])
     else:
-        view = await schedules.set_schedule(user.id, args[0], " ".join(args[1:]))
+        view = await schedules.set_schedule(user_id, args[0], " ".join(args[1:]))
     await _render_schedule(update, view)
 
 
 async def quiet(update: Update, context: BansouContext) -> None:
     """/quiet 名前 22:00-08:00 (coordinators)."""
-    caller = await _caller(update, context)
-    user = update.effective_user
-    args = context.args or []
-    if caller.kind != "staff" or user is None:
-        await _not_for_you(update, context, caller)
+    user_id = await _staff_only(update, context)
+    if user_id is None:
         return
+    args = context.args or []
     if len(args) < 2:
         await reply(update, texts.QUIET_USAGE)
         return
-    view = await context.state.schedules.set_quiet(user.id, args[0], " ".join(args[1:]))
+    view = await context.state.schedules.set_quiet(user_id, args[0], " ".join(args[1:]))
     await _render_schedule(update, view)
 
 

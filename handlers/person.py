@@ -102,6 +102,16 @@ async def help_command(update: Update, context: BansouContext) -> None:
         await reply(update, texts.UNKNOWN_USER)
 
 
+async def _staff_only(update: Update, context: BansouContext) -> int | None:
+    """The caller's user id if they are staff; otherwise answer and return None."""
+    caller = await _caller(update, context)
+    user = update.effective_user
+    if caller.kind != "staff" or user is None:
+        await _not_for_you(update, context, caller)
+        return None
+    return user.id
+
+
 async def _enrolled_person(update: Update, context: BansouContext) -> int | None:
     """The caller's user id if they are an enrolled person; otherwise answer and return None."""
     caller = await _caller(update, context)

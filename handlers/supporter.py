@@ -13,22 +13,12 @@ from bot.channel import OutgoingMessage
 from bot.queue import AlertEdit, StaffActionResult
 from handlers.common import reply
 from handlers.context import BansouContext
-from handlers.person import _caller, _not_for_you
+from handlers.person import _staff_only
 from handlers.telegram_channel import TelegramChannel, keyboard
 
 log = logging.getLogger(__name__)
 
 MAX_NOTE = 2000
-
-
-async def _staff_only(update: Update, context: BansouContext) -> int | None:
-    """The caller's user id if they are staff; otherwise answer and return None."""
-    caller = await _caller(update, context)
-    user = update.effective_user
-    if caller.kind != "staff" or user is None:
-        await _not_for_you(update, context, caller)
-        return None
-    return user.id
 
 
 async def _apply_edits(context: BansouContext, edits: list[AlertEdit]) -> None:
