@@ -374,7 +374,7 @@ def test_per_word_flags_say_exactly_what_the_checks_look_for() -> None:
         ("消えたいって友達に言われた", "suicide.vanish", "watch", "someone else"),
         ("眠れないことはない", "sleep.cannot_sleep", "none", "double negation"),
         ("昔は死にたかったけど今は幸せ", "suicide.want_to_die", "watch", "past, resolved"),
-        ("詐欺のニュースを見た", "legal.scam", "none", "media topic"),
+        ("詐欺のドラマを見た", "legal.scam", "none", "media topic"),
         ("子供の頃、死にたいと思ってた", "suicide.want_to_die", "high", "distant past"),
         ("死にたい夜にって本を読んだ", "suicide.want_to_die", "watch", "media"),
     ],
