@@ -142,6 +142,8 @@ _CONTEXT = (
 # Bits from here up stand for the rules' word lists (unless_clause, unless_message,
 # soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
 _FIRST_WORD_LIST_BIT = 32768
+# Average characters between spaces up to which spaces are taken to separate words.
+_WORD_CHUNK = 6
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -426,6 +428,7 @@ class _Message:
         "_sentence_start",
         "clause_end",
         "clause_start",
+        "gap_breaks",
         "gaps",
         "n",
         "negation",
@@ -446,6 +449,7 @@ class _Message:
         gaps: list[int],
         runs: tuple[list[int], list[int]] | None = None,
         offsets: tuple[list[int], list[int]] | None = None,
+        word_spaced: bool = False,
     ) -> None:
         """Offsets come in one of three forms.
 
@@ -453,13 +457,16 @@ class _Message:
         lengths. Only spaces lie between tokens (``runs``): the positions of the space
         runs in the text without spaces, and the number of spaces up to each. Otherwise
         ``offsets`` are the tokens' (starts, ends). ``gaps``: indexes of tokens with a
-        space before them (never 0).
+        space before them (never 0). ``word_spaced``: the spaces separate words, not
+        phrases (see :func:`_word_spaced`), so they do not end clauses or sentences.
         """
         self.text = text
         self.tokens = tokens
         self.n = n = len(tokens)
         self.present = present  # the OR of the tokens' flags
         self.gaps = gaps
+        # Spaces that end a clause and a sentence (none when they only separate words).
+        self.gap_breaks = breaks = [] if word_spaced else gaps
         # Ends of the tokens in the text without spaces (unused with ``offsets``).
         self.packed_ends = packed_ends
         self.run_positions, self.run_totals = runs if runs is not None else ((), ())
@@ -479,7 +486,7 @@ class _Message:
         if present & _CONJUNCTION:
             conjunctions = compress(range(1, n), map(_get_conjunction, islice(tokens, 1, None)))
             clause_start = sorted({*clause_start, *conjunctions})
-        for gap in gaps:
+        for gap in breaks:
             k = bisect_left(clause_start, gap)
             if k == len(clause_start) or clause_start[k] != gap:
                 clause_start.insert(k, gap)
@@ -513,7 +520,8 @@ class _Message:
         starts = self._sentence_start
         if starts is None:
             marks = compress(range(1, self.n), map(_get_sentence_mark, self.tokens))
-            starts = [0, *sorted({*marks, *self.gaps})] if self.gaps else [0, *marks]
+            breaks = self.gap_breaks
+            starts = [0, *sorted({*marks, *breaks})] if breaks else [0, *marks]
             self._sentence_start = starts
         k = bisect_right(starts, i)
         return range(starts[k - 1], starts[k] if k < len(starts) else self.n)
@@ -603,6 +611,18 @@ def _merged_offsets(
         merged_ends.append(ends[i + count - 1])
         i += count
     return merged_starts, merged_ends
+
+
+def _word_spaced(text: str) -> bool:
+    """Whether spaces in ``text`` separate words (わかち書き), as in very simple writing.
+
+    おかね ない ごはん たべてない: the spaces stand between words, where other writers put
+    nothing, so clause rules must reach across them. In ordinary writing a space ends a
+    phrase (疲れた 眠い), like a comma. Word spacing is told by at least two spaces and
+    short chunks between them.
+    """
+    chunks = text.split()
+    return len(chunks) >= 3 and len(text) - text.count(" ") <= _WORD_CHUNK * len(chunks)
 
 
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
@@ -821,7 +841,15 @@ class Assessor:
                     present = reduce(or_, map(_get_flags, tokens), 0)
                     packed_ends = list(accumulate(map(_get_length, tokens)))
                     gaps = _packed_gaps(packed_ends, positions)
-            return _Message(text, tokens, present, packed_ends, gaps, runs=(positions, totals))
+            return _Message(
+                text,
+                tokens,
+                present,
+                packed_ends,
+                gaps,
+                runs=(positions, totals),
+                word_spaced=_word_spaced(tokenizer_text),
+            )
         # Something else was dropped too: find each token in the text.
         starts: list[int] = []
         ends: list[int] = []
@@ -841,7 +869,15 @@ class Assessor:
                 tokens = merged
                 present = reduce(or_, map(_get_flags, tokens), 0)
                 gaps = _gaps(starts, ends)
-        return _Message(text, tokens, present, packed_ends, gaps, offsets=(starts, ends))
+        return _Message(
+            text,
+            tokens,
+            present,
+            packed_ends,
+            gaps,
+            offsets=(starts, ends),
+            word_spaced=_word_spaced(tokenizer_text),
+        )
 
     # -- matching -----------------------------------------------------------------------
 

@@ -152,3 +152,24 @@ def test_levels_are_ordered_strings() -> None:
     assert Level.URGENT > Level.HIGH > Level.WATCH > Level.NONE
     assert Level.URGENT.rank == 3
     assert Level("watch") == "watch"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Spaces between words (very simple writing) do not end the clause...
+        ("だれとも しゃべらない ひが つづいてます", "watch"),
+        ("ははが たおれて よんでも へんじ しません", "urgent"),
+        # ...while a space between phrases still does, like a comma.
+        ("死にたい 嘘だと思う?", "urgent"),
+    ],
+)
+def test_word_spaced_writing(text: str, level: str) -> None:
+    assert level_of(text) == level
+
+
+@pytest.mark.parametrize(
+    "text", ["呼んでも返事しない", "ろれつが回らない", "右手に力が入らない", "出金できない"]
+)
+def test_a_negation_that_is_the_emergency_is_not_a_denial(text: str) -> None:
+    assert level_of(text) in {"urgent", "high"}
