@@ -385,3 +385,16 @@ def test_checks_behind_flags_still_fire(text: str, rule: str, level: str, note: 
     evidence = {item.rule: item for item in assess(text).evidence}
     assert evidence[rule].level.value == level
     assert evidence[rule].note == note
+
+
+def test_fast_constructors_build_the_same_objects() -> None:
+    from bot.domain.distress.assessor import Assessment, Evidence, _assessment, _evidence
+    from bot.domain.distress.levels import Level
+
+    fields = ("死にたい", "suicide.wish", "suicide", Level.URGENT, "joke", 3, 7, ("suicide",))
+    item = _evidence(*fields)
+    assert item == Evidence(*fields)
+    assert hash(item) == hash(Evidence(*fields))
+    assert _assessment(Level.URGENT, ("suicide",), (item,)) == Assessment(
+        Level.URGENT, ("suicide",), (Evidence(*fields),)
+    )
