@@ -192,9 +192,16 @@ _CONTEXT = (
     | _OTHER_PERSON
     | _SPEECH_VERB
 )
+# The next _ELEMENT_BITS bits say which pattern elements a morpheme matches, element
+# number k as bit k modulo _ELEMENT_BITS. OR-ed over a message they show elements that
+# nothing in it matches: a rule that needs one of them cannot match (see
+# _Compiled.needs), and its matcher is not run. (Bits shared by several elements only
+# let a matcher run that finds nothing.)
+_FIRST_ELEMENT_BIT = 1 << 15
+_ELEMENT_BITS = 60
 # Bits from here up stand for the rules' word lists (unless_clause, unless_message,
 # soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
-_FIRST_WORD_LIST_BIT = 32768
+_FIRST_WORD_LIST_BIT = _FIRST_ELEMENT_BIT << _ELEMENT_BITS
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -202,6 +209,11 @@ _TOK_CACHE_MAX = 200_000
 # A pattern element compiled for matching: (element number, "NEG" among the alternatives,
 # optional). A morpheme matches element number k when k is in its ``_Tok.elements``.
 _Step = tuple[int, bool, bool]
+
+
+def _element_bit(element: int) -> int:
+    """The bit of ``_Tok.flags`` that pattern element number ``element`` sets."""
+    return _FIRST_ELEMENT_BIT << element % _ELEMENT_BITS
 
 
 class _Compiled:
@@ -217,6 +229,7 @@ class _Compiled:
         "first",
         "id",
         "level",
+        "needs",
         "negatable",
         "other_person",
         "rank",
@@ -262,6 +275,13 @@ class _Compiled:
         # A word pattern that is itself a negation (眠れない) is cancelled by a second one.
         self.double_negation = rule.has_negation and bool(rule.words)
         self.contextual = rule.contextual
+        # Element bits (of _Tok.flags) of every element a match needs beyond the first:
+        # not optional, and not matched by a negation instead (NEG).
+        needs = 0
+        for element, negation, optional in (*self.words[1:], *self.all_of):
+            if not (negation or optional):
+                needs |= _element_bit(element)
+        self.needs = needs
         self.other_person = not other_person_categories.isdisjoint(rule.categories)
 
 
@@ -451,6 +471,7 @@ class _Tok:
             | (_COMPOUND if self.compound else 0)
             | (_CONJUNCTION if self.conjunction else 0)
             | (_SPEECH_VERB if self.speech_verb else 0)
+            | reduce(or_, map(_element_bit, elements), 0)
         )
 
 
@@ -765,6 +786,7 @@ class Assessor:
         tokens = message.tokens
         evidence: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
+        absent = ~message.present  # element bits no token has (and other flags)
         for i in compress(range(message.n), map(_get_candidates, tokens)):
             clause: tuple[int, int] | None = None
             for rule in tokens[i].candidates:  # type: ignore[union-attr]
@@ -774,6 +796,8 @@ class Assessor:
                     # _Tok.candidates).
                     self._judge(message, rule, i, i, evidence, seen)
                     continue
+                if rule.needs & absent:
+                    continue  # an element it needs is nowhere in the message
                 if clause is None:
                     clause = message.clause_range(i)
                 if words:

@@ -398,3 +398,24 @@ def test_fast_constructors_build_the_same_objects() -> None:
     assert _assessment(Level.URGENT, ("suicide",), (item,)) == Assessment(
         Level.URGENT, ("suicide",), (Evidence(*fields),)
     )
+
+
+def test_element_bits_cover_every_needed_element() -> None:
+    # A word or all_of rule is skipped when a message lacks the bit of an element it
+    # needs; each morpheme must carry the bit of every element it matches.
+    from bot.domain.distress import assessor as module
+
+    assess("お金がない。眠れない夜が続いて死にたい")
+    default = module._default
+    assert default is not None
+    element_bits = ((1 << module._ELEMENT_BITS) - 1) * module._FIRST_ELEMENT_BIT
+    for token in (*default._toks.values(), *default._merged.values()):
+        expected = 0
+        for element in token.elements:
+            expected |= module._element_bit(element)
+        assert token.flags & element_bits == expected, token.surface
+    rules = {id(rule): rule for rules in default.index.values() for rule in rules}.values()
+    for compiled in rules:
+        for element, negation, optional in (*compiled.words[1:], *compiled.all_of):
+            if not (negation or optional):
+                assert compiled.needs & module._element_bit(element)
