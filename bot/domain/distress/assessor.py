@@ -206,6 +206,10 @@ _FIRST_WORD_LIST_BIT = _FIRST_ELEMENT_BIT << _ELEMENT_BITS
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
 
+# A judged match: (-rank, start offset, number in order found, evidence). Sorting these
+# puts the highest level first, then by position, ties in the order found.
+_Entry = tuple[int, int, int, Evidence]
+
 # A pattern element compiled for matching: (element number, "NEG" among the alternatives,
 # optional). A morpheme matches element number k when k is in its ``_Tok.elements``.
 _Step = tuple[int, bool, bool]
@@ -784,7 +788,7 @@ class Assessor:
             return _NOTHING  # the common case: nothing in the reply can start a rule
         message = self._message(text, tokenizer_text, tokens, present)
         tokens = message.tokens
-        evidence: list[Evidence] = []
+        evidence: list[_Entry] = []
         seen: set[tuple[str, int]] = set()
         absent = ~message.present  # element bits no token has (and other flags)
         for i in compress(range(message.n), map(_get_candidates, tokens)):
@@ -815,7 +819,7 @@ class Assessor:
         if not evidence:
             return _NOTHING
         if len(evidence) == 1:
-            item = evidence[0]
+            item = evidence[0][3]
             level = item.level
             if level is Level.NONE:
                 return _assessment(level, (), (item,))
@@ -823,16 +827,17 @@ class Assessor:
             if len(categories) > 1:
                 categories = tuple(category for category in CATEGORIES if category in categories)
             return _assessment(level, categories, (item,))
-        level = _LEVELS[max(_RANK[item.level] for item in evidence)]
-        found_categories = {
-            category
-            for item in evidence
-            if item.level is not Level.NONE
-            for category in item.categories
-        }
+        # Highest level first, then by position, ties in the order found: the entries'
+        # (-rank, start, number) say exactly that, and compare in C.
+        evidence.sort()
+        found_categories: set[str] = set()
+        for negative_rank, _, _, item in evidence:
+            if negative_rank:  # not Level.NONE
+                found_categories.update(item.categories)
         categories = tuple(category for category in CATEGORIES if category in found_categories)
-        evidence.sort(key=lambda item: (-_RANK[item.level], item.start))
-        return _assessment(level, categories, tuple(evidence))
+        return _assessment(
+            _LEVELS[-evidence[0][0]], categories, tuple(entry[3] for entry in evidence)
+        )
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -1025,37 +1030,41 @@ class Assessor:
         rule: _Compiled,
         first: int,
         last: int,
-        evidence: list[Evidence],
+        evidence: list[_Entry],
         seen: set[tuple[str, int]],
         char_start: int | None = None,
         char_end: int | None = None,
     ) -> None:
+        """Judge a match of ``rule`` (tokens ``first``…``last``) and add it to ``evidence``.
+
+        A rule gives one piece of evidence per start offset (``seen``).
+        """
         if char_start is None or char_end is None:
             char_start, char_end = message.span(first, last)
         key = (rule.id, char_start)
         if key in seen:
             return
         seen.add(key)
-        level = rule.level
+        rank = rule.rank
         notes: list[str] = []
         if first >= 0:
-            level = self._in_context(message, rule, first, last, notes)
-        evidence.append(
-            _evidence(
-                message.text[char_start:char_end],
-                rule.id,
-                rule.categories[0],
-                level,
-                ", ".join(notes) if notes else "",
-                char_start,
-                char_end,
-                rule.categories,
-            )
+            rank = self._in_context(message, rule, first, last, notes)
+        item = _evidence(
+            message.text[char_start:char_end],
+            rule.id,
+            rule.categories[0],
+            _LEVELS[rank],
+            ", ".join(notes) if notes else "",
+            char_start,
+            char_end,
+            rule.categories,
         )
+        evidence.append((-rank, char_start, len(evidence), item))
 
     def _in_context(
         self, message: _Message, rule: _Compiled, first: int, last: int, notes: list[str]
-    ) -> Level:
+    ) -> int:
+        """The rank (0 none … 3 urgent) of ``rule``'s match in its context; ``notes``: why."""
         tokens = message.tokens
         present = message.present  # which flags some token in the message has
         if (
@@ -1076,11 +1085,11 @@ class Assessor:
             or rule.unless_message & present
         ):
             notes.append("idiom")
-            return Level.NONE
+            return 0
         negations = present & (_NEGATION | _DIALECT)
         if rule.negatable and negations and self._negated(message, first, last):
             notes.append("negated")
-            return Level.NONE
+            return 0
         if (
             rule.double_negation
             and negations
@@ -1090,7 +1099,7 @@ class Assessor:
             # 眠れないことはない, 食べられないわけじゃない. (Word sequences only: an all_of
             # match does not say which negation in the clause is its own.)
             notes.append("double negation")
-            return Level.NONE
+            return 0
         # Levels as ranks (0 none … 3 urgent) below.
         level = rule.rank
         if rule.boost & present:
@@ -1100,7 +1109,7 @@ class Assessor:
                 level = boost
                 notes.append("boosted")
         if not rule.contextual or not (present & _CONTEXT or rule.soften_clause & present):
-            return _LEVELS[level]
+            return level
         original = level
         begin, end = message.clause_range(first)
         sentence_range = (
@@ -1167,7 +1176,7 @@ class Assessor:
                 notes.append("recent past")
         if original == 3 and level < 1:
             level = 1  # an urgent reading stays visible whatever the context
-        return _LEVELS[level]
+        return level
 
     def _negated(self, message: _Message, first: int, last: int, own: bool = True) -> bool:
         """A negation later in the clause that reaches the match (死にたいなんて思ってない).
