@@ -178,6 +178,9 @@ _MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16
 # message, they say which checks can find anything at all.
 _JOKE, _NEGATION, _DIALECT, _OTHER_PERSON, _CANDIDATES = 128, 256, 512, 1024, 2048
 _COMPOUND, _CONJUNCTION, _SPEECH_VERB = 4096, 8192, 16384
+# A conditional (ば, と, きゃ) or a negation in a conditional form (なけれ): without one,
+# no negation in the message can be an obligation (see _Message).
+_OBLIGATION_CUE = 32768
 # Flags that a contextual check reacts to: without any of them (or the rule's
 # soften_clause words), context cannot lower a level. (_NOW only counts with
 # _DISTANT_PAST; a quote is someone else's words only with a speech verb: 言われた.)
@@ -197,7 +200,7 @@ _CONTEXT = (
 # nothing in it matches: a rule that needs one of them cannot match (see
 # _Compiled.needs), and its matcher is not run. (Bits shared by several elements only
 # let a matcher run that finds nothing.)
-_FIRST_ELEMENT_BIT = 1 << 15
+_FIRST_ELEMENT_BIT = 1 << 16
 _ELEMENT_BITS = 60
 # Bits from here up stand for the rules' word lists (unless_clause, unless_message,
 # soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
@@ -475,6 +478,11 @@ class _Tok:
             | (_COMPOUND if self.compound else 0)
             | (_CONJUNCTION if self.conjunction else 0)
             | (_SPEECH_VERB if self.speech_verb else 0)
+            | (
+                _OBLIGATION_CUE
+                if self.conditional or (self.negation and cform.startswith(_CONDITIONAL_FORM))
+                else 0
+            )
             | reduce(or_, map(_element_bit, elements), 0)
         )
 
@@ -563,7 +571,7 @@ class _Message:
                 clause_start.insert(k, gap)
         self.clause_start = clause_start
         self.clause_end = clause_end = [*clause_start[1:], n]
-        if present & _NEGATION and any(
+        if (present & (_NEGATION | _OBLIGATION_CUE)) == _NEGATION | _OBLIGATION_CUE and any(
             # (The first token is not looked at, as before: a reply rarely starts so.)
             tokens[i].cform.startswith(_CONDITIONAL_FORM)
             or (i + 1 < n and tokens[i + 1].conditional)

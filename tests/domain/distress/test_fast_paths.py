@@ -360,6 +360,8 @@ def test_per_word_flags_say_exactly_what_the_checks_look_for() -> None:
             seen += bool(token.flags & bit)
         for bit, attribute in facts:
             assert bool(token.flags & bit) == bool(getattr(token, attribute)), token.surface
+        cue = token.conditional or (token.negation and token.cform.startswith("仮定形"))
+        assert bool(token.flags & module._OBLIGATION_CUE) == cue, token.surface
         markers = token.markers | token.pair_first
         for bit, marker_words in default.marker_lists:
             assert token.flags & bit == markers & bit
