@@ -421,3 +421,16 @@ def test_element_bits_cover_every_needed_element() -> None:
         for element, negation, optional in (*compiled.words[1:], *compiled.all_of):
             if not (negation or optional):
                 assert compiled.needs & module._element_bit(element)
+
+
+def test_case_variants_match_where_ignoring_case_does() -> None:
+    # The folded gate's first test searches case-sensitively for every case variant.
+    import sys
+
+    from bot.domain.distress.prefilter import _case_variants
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for chars in ("LOabcdehkloswＳ", "ikmnstwｗ", "ßµΣ"):
+        ignoring_case = set(re.findall("[" + re.escape(chars) + "]", every, re.IGNORECASE))
+        variants = set(re.findall(_case_variants(set(chars), re.IGNORECASE), every))
+        assert variants == ignoring_case
