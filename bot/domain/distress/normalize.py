@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import add
 
 from .prefilter import SubstringGate, first_characters
 
@@ -109,8 +110,10 @@ class Normalizer:
         if mask or _may_elongate(text):
             text = self._rewrite(text, mask)
         # Either change needs at least three characters that repeat an earlier one (a
-        # phrase three times, or a character four times).
-        if len(text) - len(set(text)) >= 3:
+        # phrase three times, or a character four times), and a pair of characters that
+        # occurs three times (the phrase's first two, or the character doubled): a cheap
+        # test, then a closer one that rules out most texts the first lets through.
+        if len(text) - len(set(text)) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
         return text, self._hiraganise_katakana_words(text)
@@ -204,6 +207,12 @@ class Normalizer:
 def _may_elongate(text: str) -> bool:
     """False only if the elongation and small-vowel steps would not change ``text``."""
     return _ELONGATION_MARK.search(text) is not None and _ELONGATION.search(text) is not None
+
+
+def _pair_repeats(text: str) -> bool:
+    """False only if no two adjacent characters occur together three times in ``text``."""
+    pairs = list(map(add, text, text[1:]))
+    return len(pairs) - len(set(pairs)) >= 2
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -434,3 +434,12 @@ def test_case_variants_match_where_ignoring_case_does() -> None:
         ignoring_case = set(re.findall("[" + re.escape(chars) + "]", every, re.IGNORECASE))
         variants = set(re.findall(_case_variants(set(chars), re.IGNORECASE), every))
         assert variants == ignoring_case
+
+
+@given(st.text(alphabet="つらいあむりx", max_size=24))
+def test_pair_test_never_skips_a_repetition(text: str) -> None:
+    from bot.domain.distress import normalize as module
+
+    if not module._pair_repeats(text):
+        collapsed = module._REPEATED_PHRASE.sub(r"\1", text)
+        assert module._REPEATED_CHAR.sub(r"\1\1\1", collapsed) == text
