@@ -741,6 +741,13 @@ class Assessor:
         self._regex_rules_all = tuple(compiled[id(rule)] for rule in lexicon.regex_rules)
         self._regex_patterns = tuple(rule.regex for rule in lexicon.regex_rules)
         self._regex_gate = SubstringGate(self._regex_patterns)  # type: ignore[arg-type]
+        # The same substrings gated together with the normaliser's rewrites, in one pass
+        # over the text while normalising (rewrites' bits first, then the regex rules').
+        # Most replies come out of normalising unchanged, and then its mask holds theirs.
+        self._normalize = lexicon.normalizer.normalize_gated
+        gated = lexicon.normalizer.gated_patterns
+        self._shared_gate = SubstringGate([*gated, *self._regex_patterns])  # type: ignore[list-item]
+        self._regex_shift = len(gated)
         self._regex_sets: dict[int, tuple[tuple[_Compiled, Any], ...]] = {}
         # Context word lists, as bits of _Tok.markers; two-word markers ("前+は") by their
         # first word.
@@ -772,8 +779,13 @@ class Assessor:
         """Assess one message. Never raises on odd input; empty text is ``none``."""
         if not text or text.isspace():
             return _NOTHING
-        text, tokenizer_text = self.lexicon.normalizer.normalize(text)
-        return self._assess_tokens(text, tokenizer_text, self._tokens(tokenizer_text))
+        text, tokenizer_text, mask = self._normalize(text, self._shared_gate)
+        return self._assess_tokens(
+            text,
+            tokenizer_text,
+            self._tokens(tokenizer_text),
+            None if mask is None else mask >> self._regex_shift,
+        )
 
     def _tokens(self, tokenizer_text: str) -> list[_Tok]:
         """The morphemes of ``tokenizer_text`` (MeCab, then the per-line cache)."""
@@ -783,13 +795,18 @@ class Assessor:
             tokens = [token or self._tok(line) for token, line in zip(tokens, lines, strict=True)]
         return tokens  # type: ignore[return-value]
 
-    def _assess_tokens(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> Assessment:
-        """The rules' verdict on a normalised, tokenised message."""
+    def _assess_tokens(
+        self, text: str, tokenizer_text: str, tokens: list[_Tok], regex_mask: int | None = None
+    ) -> Assessment:
+        """The rules' verdict on a normalised, tokenised message.
+
+        ``regex_mask``: the regex gate's mask of ``text`` if known (None: ask the gate).
+        """
         present = reduce(or_, map(_get_flags, tokens), 0)
         # search() finds a match exactly when finditer() would; most rules find none.
         regex_matches = [
             (rule, list(pattern.finditer(text)))
-            for rule, pattern in self._regex_rules(text)
+            for rule, pattern in self._regex_rules(text, regex_mask)
             if pattern.search(text)
         ]
         if not present & (_CANDIDATES | _COMPOUND) and not regex_matches:
@@ -862,9 +879,13 @@ class Assessor:
             token = self._merged[word] = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
         return token
 
-    def _regex_rules(self, text: str) -> tuple[tuple[_Compiled, Any], ...]:
-        """The regex rules that may match ``text`` with their patterns, in lexicon order."""
-        mask = self._regex_gate.mask(text)
+    def _regex_rules(self, text: str, mask: int | None = None) -> tuple[tuple[_Compiled, Any], ...]:
+        """The regex rules that may match ``text`` with their patterns, in lexicon order.
+
+        ``mask``: the regex gate's mask of ``text``, if already known.
+        """
+        if mask is None:
+            mask = self._regex_gate.mask(text)
         rules = self._regex_sets.get(mask)
         if rules is None:
             rules = tuple(

@@ -443,3 +443,27 @@ def test_pair_test_never_skips_a_repetition(text: str) -> None:
     if not module._pair_repeats(text):
         collapsed = module._REPEATED_PHRASE.sub(r"\1", text)
         assert module._REPEATED_CHAR.sub(r"\1\1\1", collapsed) == text
+
+
+def test_shared_gate_gives_the_regex_gates_mask() -> None:
+    # Normalising gates the rewrites and the regex rules in one pass; its mask (when the
+    # text came out unchanged) must be exactly what the regex rules' own gate says.
+    import json
+    from pathlib import Path
+
+    from bot.domain.distress import assessor as module
+
+    assess("x")
+    default = module._default
+    assert default is not None
+    data = Path(__file__).resolve().parents[2] / "data" / "distress_corpus.jsonl"
+    with data.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    shared = 0
+    for raw in texts:
+        text, tokenizer_text, mask = default._normalize(raw, default._shared_gate)
+        assert (text, tokenizer_text) == default.lexicon.normalizer.normalize(raw)
+        if mask is not None:
+            assert mask >> default._regex_shift == default._regex_gate.mask(text)
+            shared += 1
+    assert shared > len(texts) // 2
