@@ -202,6 +202,7 @@ _CONTEXT = (
 # let a matcher run that finds nothing.)
 _FIRST_ELEMENT_BIT = 1 << 16
 _ELEMENT_BITS = 60
+_ELEMENT_MASK = ((1 << _ELEMENT_BITS) - 1) * _FIRST_ELEMENT_BIT
 # Bits from here up stand for the rules' word lists (unless_clause, unless_message,
 # soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
 _FIRST_WORD_LIST_BIT = _FIRST_ELEMENT_BIT << _ELEMENT_BITS
@@ -815,7 +816,8 @@ class Assessor:
         tokens = message.tokens
         evidence: list[_Entry] = []
         seen: set[tuple[str, int]] = set()
-        absent = ~message.present  # element bits no token has (and other flags)
+        # Element bits no token has (a small positive int: quick to AND with).
+        absent = ~message.present & _ELEMENT_MASK
         for i in compress(range(message.n), map(_get_candidates, tokens)):
             clause: tuple[int, int] | None = None
             for rule in tokens[i].candidates:  # type: ignore[union-attr]
