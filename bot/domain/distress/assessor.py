@@ -118,6 +118,59 @@ class Assessment:
 
 _NOTHING = Assessment(Level.NONE)
 
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, looked up
+# anew per field: about 2 µs for an Evidence. The assessor makes one or two per reply, so
+# it fills the slots directly (the same object, field for field).
+_EVIDENCE_SLOTS = _slot_setters(
+    Evidence, ("span", "rule", "category", "level", "note", "start", "end", "categories")
+)
+_ASSESSMENT_SLOTS = _slot_setters(Assessment, ("level", "categories", "evidence"))
+_new_object = object.__new__
+
+
+def _evidence(
+    span: str,
+    rule: str,
+    category: str,
+    level: Level,
+    note: str,
+    start: int,
+    end: int,
+    categories: tuple[str, ...],
+) -> Evidence:
+    """``Evidence(span, rule, category, level, note, start, end, categories)``, faster."""
+    item = _new_object(Evidence)
+    set_span, set_rule, set_category, set_level, set_note, set_start, set_end, set_all = (
+        _EVIDENCE_SLOTS
+    )
+    set_span(item, span)
+    set_rule(item, rule)
+    set_category(item, category)
+    set_level(item, level)
+    set_note(item, note)
+    set_start(item, start)
+    set_end(item, end)
+    set_all(item, categories)
+    return item
+
+
+def _assessment(
+    level: Level, categories: tuple[str, ...], evidence: tuple[Evidence, ...]
+) -> Assessment:
+    """``Assessment(level, categories, evidence)``, faster (see :func:`_evidence`)."""
+    result = _new_object(Assessment)
+    set_level, set_categories, set_evidence = _ASSESSMENT_SLOTS
+    set_level(result, level)
+    set_categories(result, categories)
+    set_evidence(result, evidence)
+    return result
+
+
 # Bits of ``_Tok.markers``/``_Tok.pair_first``: the context word lists a morpheme belongs
 # to (or starts a two-word marker of).
 _MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16, 32, 64
@@ -125,6 +178,9 @@ _MEDIA, _STILL, _DISTANT_PAST, _UNTIL, _RECENT, _RESOLVED, _NOW = 1, 2, 4, 8, 16
 # message, they say which checks can find anything at all.
 _JOKE, _NEGATION, _DIALECT, _OTHER_PERSON, _CANDIDATES = 128, 256, 512, 1024, 2048
 _COMPOUND, _CONJUNCTION, _SPEECH_VERB = 4096, 8192, 16384
+# A conditional (ば, と, きゃ) or a negation in a conditional form (なけれ): without one,
+# no negation in the message can be an obligation (see _Message).
+_OBLIGATION_CUE = 32768
 # Flags that a contextual check reacts to: without any of them (or the rule's
 # soften_clause words), context cannot lower a level. (_NOW only counts with
 # _DISTANT_PAST; a quote is someone else's words only with a speech verb: 言われた.)
@@ -139,18 +195,35 @@ _CONTEXT = (
     | _OTHER_PERSON
     | _SPEECH_VERB
 )
+# The next _ELEMENT_BITS bits say which pattern elements a morpheme matches, element
+# number k as bit k modulo _ELEMENT_BITS. OR-ed over a message they show elements that
+# nothing in it matches: a rule that needs one of them cannot match (see
+# _Compiled.needs), and its matcher is not run. (Bits shared by several elements only
+# let a matcher run that finds nothing.)
+_FIRST_ELEMENT_BIT = 1 << 16
+_ELEMENT_BITS = 60
+_ELEMENT_MASK = ((1 << _ELEMENT_BITS) - 1) * _FIRST_ELEMENT_BIT
 # Bits from here up stand for the rules' word lists (unless_clause, unless_message,
 # soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
-_FIRST_WORD_LIST_BIT = 32768
+_FIRST_WORD_LIST_BIT = _FIRST_ELEMENT_BIT << _ELEMENT_BITS
 # Average characters between spaces up to which spaces are taken to separate words.
 _WORD_CHUNK = 6
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
 
+# A judged match: (-rank, start offset, number in order found, evidence). Sorting these
+# puts the highest level first, then by position, ties in the order found.
+_Entry = tuple[int, int, int, Evidence]
+
 # A pattern element compiled for matching: (element number, "NEG" among the alternatives,
 # optional). A morpheme matches element number k when k is in its ``_Tok.elements``.
 _Step = tuple[int, bool, bool]
+
+
+def _element_bit(element: int) -> int:
+    """The bit of ``_Tok.flags`` that pattern element number ``element`` sets."""
+    return _FIRST_ELEMENT_BIT << element % _ELEMENT_BITS
 
 
 class _Compiled:
@@ -166,6 +239,7 @@ class _Compiled:
         "first",
         "id",
         "level",
+        "needs",
         "negatable",
         "other_person",
         "rank",
@@ -211,6 +285,13 @@ class _Compiled:
         # A word pattern that is itself a negation (眠れない) is cancelled by a second one.
         self.double_negation = rule.has_negation and bool(rule.words)
         self.contextual = rule.contextual
+        # Element bits (of _Tok.flags) of every element a match needs beyond the first:
+        # not optional, and not matched by a negation instead (NEG).
+        needs = 0
+        for element, negation, optional in (*self.words[1:], *self.all_of):
+            if not (negation or optional):
+                needs |= _element_bit(element)
+        self.needs = needs
         self.other_person = not other_person_categories.isdisjoint(rule.categories)
 
 
@@ -400,6 +481,12 @@ class _Tok:
             | (_COMPOUND if self.compound else 0)
             | (_CONJUNCTION if self.conjunction else 0)
             | (_SPEECH_VERB if self.speech_verb else 0)
+            | (
+                _OBLIGATION_CUE
+                if self.conditional or (self.negation and cform.startswith(_CONDITIONAL_FORM))
+                else 0
+            )
+            | reduce(or_, map(_element_bit, elements), 0)
         )
 
 
@@ -492,7 +579,7 @@ class _Message:
                 clause_start.insert(k, gap)
         self.clause_start = clause_start
         self.clause_end = clause_end = [*clause_start[1:], n]
-        if present & _NEGATION and any(
+        if (present & (_NEGATION | _OBLIGATION_CUE)) == _NEGATION | _OBLIGATION_CUE and any(
             # (The first token is not looked at, as before: a reply rarely starts so.)
             tokens[i].cform.startswith(_CONDITIONAL_FORM)
             or (i + 1 < n and tokens[i + 1].conditional)
@@ -675,6 +762,13 @@ class Assessor:
         self._regex_rules_all = tuple(compiled[id(rule)] for rule in lexicon.regex_rules)
         self._regex_patterns = tuple(rule.regex for rule in lexicon.regex_rules)
         self._regex_gate = SubstringGate(self._regex_patterns)  # type: ignore[arg-type]
+        # The same substrings gated together with the normaliser's rewrites, in one pass
+        # over the text while normalising (rewrites' bits first, then the regex rules').
+        # Most replies come out of normalising unchanged, and then its mask holds theirs.
+        self._normalize = lexicon.normalizer.normalize_gated
+        gated = lexicon.normalizer.gated_patterns
+        self._shared_gate = SubstringGate([*gated, *self._regex_patterns])  # type: ignore[list-item]
+        self._regex_shift = len(gated)
         self._regex_sets: dict[int, tuple[tuple[_Compiled, Any], ...]] = {}
         # Context word lists, as bits of _Tok.markers; two-word markers ("前+は") by their
         # first word.
@@ -706,8 +800,13 @@ class Assessor:
         """Assess one message. Never raises on odd input; empty text is ``none``."""
         if not text or text.isspace():
             return _NOTHING
-        text, tokenizer_text = self.lexicon.normalizer.normalize(text)
-        return self._assess_tokens(text, tokenizer_text, self._tokens(tokenizer_text))
+        text, tokenizer_text, mask = self._normalize(text, self._shared_gate)
+        return self._assess_tokens(
+            text,
+            tokenizer_text,
+            self._tokens(tokenizer_text),
+            None if mask is None else mask >> self._regex_shift,
+        )
 
     def _tokens(self, tokenizer_text: str) -> list[_Tok]:
         """The morphemes of ``tokenizer_text`` (MeCab, then the per-line cache)."""
@@ -717,21 +816,28 @@ class Assessor:
             tokens = [token or self._tok(line) for token, line in zip(tokens, lines, strict=True)]
         return tokens  # type: ignore[return-value]
 
-    def _assess_tokens(self, text: str, tokenizer_text: str, tokens: list[_Tok]) -> Assessment:
-        """The rules' verdict on a normalised, tokenised message."""
+    def _assess_tokens(
+        self, text: str, tokenizer_text: str, tokens: list[_Tok], regex_mask: int | None = None
+    ) -> Assessment:
+        """The rules' verdict on a normalised, tokenised message.
+
+        ``regex_mask``: the regex gate's mask of ``text`` if known (None: ask the gate).
+        """
         present = reduce(or_, map(_get_flags, tokens), 0)
         # search() finds a match exactly when finditer() would; most rules find none.
         regex_matches = [
             (rule, list(pattern.finditer(text)))
-            for rule, pattern in self._regex_rules(text)
+            for rule, pattern in self._regex_rules(text, regex_mask)
             if pattern.search(text)
         ]
         if not present & (_CANDIDATES | _COMPOUND) and not regex_matches:
             return _NOTHING  # the common case: nothing in the reply can start a rule
         message = self._message(text, tokenizer_text, tokens, present)
         tokens = message.tokens
-        evidence: list[Evidence] = []
+        evidence: list[_Entry] = []
         seen: set[tuple[str, int]] = set()
+        # Element bits no token has (a small positive int: quick to AND with).
+        absent = ~message.present & _ELEMENT_MASK
         for i in compress(range(message.n), map(_get_candidates, tokens)):
             clause: tuple[int, int] | None = None
             for rule in tokens[i].candidates:  # type: ignore[union-attr]
@@ -741,6 +847,8 @@ class Assessor:
                     # _Tok.candidates).
                     self._judge(message, rule, i, i, evidence, seen)
                     continue
+                if rule.needs & absent:
+                    continue  # an element it needs is nowhere in the message
                 if clause is None:
                     clause = message.clause_range(i)
                 if words:
@@ -758,24 +866,25 @@ class Assessor:
         if not evidence:
             return _NOTHING
         if len(evidence) == 1:
-            item = evidence[0]
+            item = evidence[0][3]
             level = item.level
             if level is Level.NONE:
-                return Assessment(level, (), (item,))
+                return _assessment(level, (), (item,))
             categories = item.categories
             if len(categories) > 1:
                 categories = tuple(category for category in CATEGORIES if category in categories)
-            return Assessment(level, categories, (item,))
-        level = _LEVELS[max(_RANK[item.level] for item in evidence)]
-        found_categories = {
-            category
-            for item in evidence
-            if item.level is not Level.NONE
-            for category in item.categories
-        }
+            return _assessment(level, categories, (item,))
+        # Highest level first, then by position, ties in the order found: the entries'
+        # (-rank, start, number) say exactly that, and compare in C.
+        evidence.sort()
+        found_categories: set[str] = set()
+        for negative_rank, _, _, item in evidence:
+            if negative_rank:  # not Level.NONE
+                found_categories.update(item.categories)
         categories = tuple(category for category in CATEGORIES if category in found_categories)
-        evidence.sort(key=lambda item: (-_RANK[item.level], item.start))
-        return Assessment(level, categories, tuple(evidence))
+        return _assessment(
+            _LEVELS[-evidence[0][0]], categories, tuple(entry[3] for entry in evidence)
+        )
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -792,9 +901,13 @@ class Assessor:
             token = self._merged[word] = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
         return token
 
-    def _regex_rules(self, text: str) -> tuple[tuple[_Compiled, Any], ...]:
-        """The regex rules that may match ``text`` with their patterns, in lexicon order."""
-        mask = self._regex_gate.mask(text)
+    def _regex_rules(self, text: str, mask: int | None = None) -> tuple[tuple[_Compiled, Any], ...]:
+        """The regex rules that may match ``text`` with their patterns, in lexicon order.
+
+        ``mask``: the regex gate's mask of ``text``, if already known.
+        """
+        if mask is None:
+            mask = self._regex_gate.mask(text)
         rules = self._regex_sets.get(mask)
         if rules is None:
             rules = tuple(
@@ -984,37 +1097,41 @@ class Assessor:
         rule: _Compiled,
         first: int,
         last: int,
-        evidence: list[Evidence],
+        evidence: list[_Entry],
         seen: set[tuple[str, int]],
         char_start: int | None = None,
         char_end: int | None = None,
     ) -> None:
+        """Judge a match of ``rule`` (tokens ``first``…``last``) and add it to ``evidence``.
+
+        A rule gives one piece of evidence per start offset (``seen``).
+        """
         if char_start is None or char_end is None:
             char_start, char_end = message.span(first, last)
         key = (rule.id, char_start)
         if key in seen:
             return
         seen.add(key)
-        level = rule.level
+        rank = rule.rank
         notes: list[str] = []
         if first >= 0:
-            level = self._in_context(message, rule, first, last, notes)
-        evidence.append(
-            Evidence(
-                span=message.text[char_start:char_end],
-                rule=rule.id,
-                category=rule.categories[0],
-                level=level,
-                note=", ".join(notes) if notes else "",
-                start=char_start,
-                end=char_end,
-                categories=rule.categories,
-            )
+            rank = self._in_context(message, rule, first, last, notes)
+        item = _evidence(
+            message.text[char_start:char_end],
+            rule.id,
+            rule.categories[0],
+            _LEVELS[rank],
+            ", ".join(notes) if notes else "",
+            char_start,
+            char_end,
+            rule.categories,
         )
+        evidence.append((-rank, char_start, len(evidence), item))
 
     def _in_context(
         self, message: _Message, rule: _Compiled, first: int, last: int, notes: list[str]
-    ) -> Level:
+    ) -> int:
+        """The rank (0 none … 3 urgent) of ``rule``'s match in its context; ``notes``: why."""
         tokens = message.tokens
         present = message.present  # which flags some token in the message has
         if (
@@ -1035,11 +1152,11 @@ class Assessor:
             or rule.unless_message & present
         ):
             notes.append("idiom")
-            return Level.NONE
+            return 0
         negations = present & (_NEGATION | _DIALECT)
         if rule.negatable and negations and self._negated(message, first, last):
             notes.append("negated")
-            return Level.NONE
+            return 0
         if (
             rule.double_negation
             and negations
@@ -1049,7 +1166,7 @@ class Assessor:
             # 眠れないことはない, 食べられないわけじゃない. (Word sequences only: an all_of
             # match does not say which negation in the clause is its own.)
             notes.append("double negation")
-            return Level.NONE
+            return 0
         # Levels as ranks (0 none … 3 urgent) below.
         level = rule.rank
         if rule.boost & present:
@@ -1059,7 +1176,7 @@ class Assessor:
                 level = boost
                 notes.append("boosted")
         if not rule.contextual or not (present & _CONTEXT or rule.soften_clause & present):
-            return _LEVELS[level]
+            return level
         original = level
         begin, end = message.clause_range(first)
         sentence_range = (
@@ -1126,7 +1243,7 @@ class Assessor:
                 notes.append("recent past")
         if original == 3 and level < 1:
             level = 1  # an urgent reading stays visible whatever the context
-        return _LEVELS[level]
+        return level
 
     def _negated(self, message: _Message, first: int, last: int, own: bool = True) -> bool:
         """A negation later in the clause that reaches the match (死にたいなんて思ってない).

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import add
 
 from .prefilter import SubstringGate, first_characters
 
@@ -93,27 +94,46 @@ class Normalizer:
         # substrings one of which every match contains; one search for all of them tells
         # whether any rewrite can match. If none matches the text as it is, none matches
         # after another either, and the text stays as it is.
-        self._gate = SubstringGate(
-            [pattern for pattern, _, _ in self._early] + [pattern for pattern, _ in rewrites]
+        self.gated_patterns: tuple[re.Pattern[str], ...] = (
+            *(pattern for pattern, _, _ in self._early),
+            *(pattern for pattern, _ in rewrites),
         )
+        self._gate = SubstringGate(self.gated_patterns)
+        self._own_bits = (1 << len(self.gated_patterns)) - 1
 
     def __call__(self, raw: str) -> NormalizedText:
         return NormalizedText(*self.normalize(raw))
 
     def normalize(self, raw: str) -> tuple[str, str]:
         """``(text, tokenizer_text)`` of :class:`NormalizedText`, without building one."""
+        text, tokenizer_text, _ = self.normalize_gated(raw, self._gate)
+        return text, tokenizer_text
+
+    def normalize_gated(self, raw: str, gate: SubstringGate) -> tuple[str, str, int | None]:
+        """:meth:`normalize`, with ``gate`` as the rewrites' gate, and its mask of ``text``.
+
+        ``gate``'s first patterns must be :attr:`gated_patterns`, in order; a caller adds
+        its own after them, so that one pass over the text gates both. The mask is None if
+        normalising changed the text after it was gated (the caller asks ``gate`` again).
+        """
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
-        mask = self._gate.mask(text)
-        if mask or _may_elongate(text):
-            text = self._rewrite(text, mask)
+        gated = text
+        mask: int | None = gate.mask(text)
+        own = mask & self._own_bits  # type: ignore[operator]
+        if own or _may_elongate(text):
+            text = self._rewrite(text, own)
         # Either change needs at least three characters that repeat an earlier one (a
-        # phrase three times, or a character four times).
-        if len(text) - len(set(text)) >= 3:
+        # phrase three times, or a character four times), and a pair of characters that
+        # occurs three times (the phrase's first two, or the character doubled): a cheap
+        # test, then a closer one that rules out most texts the first lets through.
+        if len(text) - len(set(text)) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        return text, self._hiraganise_katakana_words(text)
+        if text != gated:
+            mask = None
+        return text, self._hiraganise_katakana_words(text), mask
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
@@ -204,6 +224,12 @@ class Normalizer:
 def _may_elongate(text: str) -> bool:
     """False only if the elongation and small-vowel steps would not change ``text``."""
     return _ELONGATION_MARK.search(text) is not None and _ELONGATION.search(text) is not None
+
+
+def _pair_repeats(text: str) -> bool:
+    """False only if no two adjacent characters occur together three times in ``text``."""
+    pairs = list(map(add, text, text[1:]))
+    return len(pairs) - len(set(pairs)) >= 2
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -405,8 +405,12 @@ def _lookup(
     for needle in needles:
         mask = 0
         for other, other_bits in table.items():
-            if len(other) <= len(needle) and re.fullmatch(
-                re.escape(other), needle[: len(other)], flags
+            # (Case-sensitive, a plain prefix test: the regex one made start-up seconds
+            # slower with a thousand substrings.)
+            if len(other) <= len(needle) and (
+                needle.startswith(other)
+                if not flags
+                else re.fullmatch(re.escape(other), needle[: len(other)], flags)
             ):
                 mask |= other_bits
         bits[needle] = mask
@@ -417,11 +421,10 @@ def _lookup(
     # longer picks one path through a trie: plain alternatives, longest first, with
     # numbered groups, tried at every position. The quick test comes in two steps, each
     # true whenever find-all finds something: a character class of the first characters
-    # (the regex engine skips ahead to them by itself), then, on the texts that have one
+    # in all their cases (the regex engine skips ahead to them by itself), then, on the
+    # texts that have one
     # (any w or k), a trie of the substrings, true only if one of them is in the text.
-    first = re.compile(
-        "[" + "".join(sorted({re.escape(needle[0]) for needle in needles})) + "]", flags
-    ).search
+    first = re.compile(_case_variants({needle[0] for needle in needles}, flags)).search
     contains = re.compile(_trie(needles), flags).search
 
     def search(text: str) -> bool:
@@ -430,6 +433,24 @@ def _lookup(
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
     return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+
+
+# Every character that has another case (or folds to one that has) is below this.
+_CASED_BELOW = 0x20000
+
+
+def _case_variants(chars: set[str], flags: int) -> str:
+    """A case-sensitive class of every character that ``chars`` match with ``flags``.
+
+    It matches exactly where the class ``[chars]`` with IGNORECASE does (k also matches
+    the Kelvin sign, s the long s, ...), but a case-sensitive class is about twice as
+    quick to search. Found by asking the regex engine itself about every character
+    that has cases, once per gate (about 20 ms).
+    """
+    ignoring_case = re.compile("[" + "".join(sorted(map(re.escape, chars))) + "]", flags)
+    candidates = "".join(map(chr, range(_CASED_BELOW)))
+    variants = set(ignoring_case.findall(candidates)) | chars
+    return "[" + "".join(sorted(map(re.escape, variants))) + "]"
 
 
 def _trie(strings: Sequence[str]) -> str:

@@ -360,6 +360,8 @@ def test_per_word_flags_say_exactly_what_the_checks_look_for() -> None:
             seen += bool(token.flags & bit)
         for bit, attribute in facts:
             assert bool(token.flags & bit) == bool(getattr(token, attribute)), token.surface
+        cue = token.conditional or (token.negation and token.cform.startswith("仮定形"))
+        assert bool(token.flags & module._OBLIGATION_CUE) == cue, token.surface
         markers = token.markers | token.pair_first
         for bit, marker_words in default.marker_lists:
             assert token.flags & bit == markers & bit
@@ -385,3 +387,83 @@ def test_checks_behind_flags_still_fire(text: str, rule: str, level: str, note: 
     evidence = {item.rule: item for item in assess(text).evidence}
     assert evidence[rule].level.value == level
     assert evidence[rule].note == note
+
+
+def test_fast_constructors_build_the_same_objects() -> None:
+    from bot.domain.distress.assessor import Assessment, Evidence, _assessment, _evidence
+    from bot.domain.distress.levels import Level
+
+    fields = ("死にたい", "suicide.wish", "suicide", Level.URGENT, "joke", 3, 7, ("suicide",))
+    item = _evidence(*fields)
+    assert item == Evidence(*fields)
+    assert hash(item) == hash(Evidence(*fields))
+    assert _assessment(Level.URGENT, ("suicide",), (item,)) == Assessment(
+        Level.URGENT, ("suicide",), (Evidence(*fields),)
+    )
+
+
+def test_element_bits_cover_every_needed_element() -> None:
+    # A word or all_of rule is skipped when a message lacks the bit of an element it
+    # needs; each morpheme must carry the bit of every element it matches.
+    from bot.domain.distress import assessor as module
+
+    assess("お金がない。眠れない夜が続いて死にたい")
+    default = module._default
+    assert default is not None
+    element_bits = ((1 << module._ELEMENT_BITS) - 1) * module._FIRST_ELEMENT_BIT
+    for token in (*default._toks.values(), *default._merged.values()):
+        expected = 0
+        for element in token.elements:
+            expected |= module._element_bit(element)
+        assert token.flags & element_bits == expected, token.surface
+    rules = {id(rule): rule for rules in default.index.values() for rule in rules}.values()
+    for compiled in rules:
+        for element, negation, optional in (*compiled.words[1:], *compiled.all_of):
+            if not (negation or optional):
+                assert compiled.needs & module._element_bit(element)
+
+
+def test_case_variants_match_where_ignoring_case_does() -> None:
+    # The folded gate's first test searches case-sensitively for every case variant.
+    import sys
+
+    from bot.domain.distress.prefilter import _case_variants
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for chars in ("LOabcdehkloswＳ", "ikmnstwｗ", "ßµΣ"):
+        ignoring_case = set(re.findall("[" + re.escape(chars) + "]", every, re.IGNORECASE))
+        variants = set(re.findall(_case_variants(set(chars), re.IGNORECASE), every))
+        assert variants == ignoring_case
+
+
+@given(st.text(alphabet="つらいあむりx", max_size=24))
+def test_pair_test_never_skips_a_repetition(text: str) -> None:
+    from bot.domain.distress import normalize as module
+
+    if not module._pair_repeats(text):
+        collapsed = module._REPEATED_PHRASE.sub(r"\1", text)
+        assert module._REPEATED_CHAR.sub(r"\1\1\1", collapsed) == text
+
+
+def test_shared_gate_gives_the_regex_gates_mask() -> None:
+    # Normalising gates the rewrites and the regex rules in one pass; its mask (when the
+    # text came out unchanged) must be exactly what the regex rules' own gate says.
+    import json
+    from pathlib import Path
+
+    from bot.domain.distress import assessor as module
+
+    assess("x")
+    default = module._default
+    assert default is not None
+    data = Path(__file__).resolve().parents[2] / "data" / "distress_corpus.jsonl"
+    with data.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    shared = 0
+    for raw in texts:
+        text, tokenizer_text, mask = default._normalize(raw, default._shared_gate)
+        assert (text, tokenizer_text) == default.lexicon.normalizer.normalize(raw)
+        if mask is not None:
+            assert mask >> default._regex_shift == default._regex_gate.mask(text)
+            shared += 1
+    assert shared > len(texts) // 2

@@ -46,3 +46,12 @@ def test_katakana_distress_words_read_as_hiragana() -> None:
 def test_tokenizer_text_has_the_same_length(text: str) -> None:
     normalized = normalize(text)
     assert len(normalized.text) == len(normalized.tokenizer_text)
+
+
+def test_repetition_test_lets_every_repetition_through() -> None:
+    from bot.domain.distress.normalize import _pair_repeats
+
+    for text in ("つらいつらいつらい", "ああああ", "xつらつらつらy", "もうむりむりむり"):
+        assert _pair_repeats(text)
+    assert not _pair_repeats("いろいろ")
+    assert normalize("もうむりむりむり").text == "もうむり"
