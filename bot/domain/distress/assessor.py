@@ -1226,7 +1226,14 @@ class Assessor:
                 and present & _RESOLVED
                 and self._resolved_elsewhere(message, begin, end)
             ) or (distant and present & _NOW and self._now_after(message, end)):
-                cap = _LONG_OVER_RANK if distant else _SOFTEN_RANK
+                if distant:
+                    cap = _LONG_OVER_RANK
+                elif present & _RECENT and self._has_marker(message, clause_range, _RECENT):
+                    # 昨日リスカしてしもた。今は落ち着いてる: hours ago and calmer now is
+                    # still a crisis to act on soon (at least high), not one to watch.
+                    cap = _NOT_NOW_RANK
+                else:
+                    cap = _SOFTEN_RANK
                 level = min(level, cap[level])
                 notes.append("past, resolved")
             elif distant:

@@ -107,6 +107,11 @@ def test_past_and_resolved_is_watch() -> None:
 
 def test_recent_past_is_still_high() -> None:
     assert level_of("さっきまで死にたかった") == "high"
+    # Calmer now does not make hours ago a thing to merely watch.
+    assert level_of("さっきまで死にたかった。今はちょっと落ち着いた") == "high"
+    assert level_of("昨日また腕切った。今日は落ち着いてる") == "high"
+    # Long ago and over now is.
+    assert level_of("去年は消えたいと思ってたけど今は平気") == "watch"
 
 
 def test_someone_elses_words_are_watched_not_dropped() -> None:
