@@ -39,12 +39,13 @@ def test_corpus_thresholds(examples) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in
-# five rounds (ids x…, y…, z…, v…, w…), each written and labelled before the assessor saw it.
-# Its first scores (0.631, 0.668, 0.786, 0.866, 0.666 macro-F1; round w deliberately used
-# styles none of the others had) measured generalisation; each round
-# was then fixed by phenomenon. These thresholds are what it achieves now over 998 replies
-# (macro-F1 0.982, false alarms 0.047 = 15/318, most of them urgent wording kept visible
-# as watch by design) less a small margin, so a regression in any rule shows up here.
+# eight rounds (ids x…, y…, z…, v…, w…, u…, t…, s…), each written and labelled blind by
+# someone who never saw the lexicon, before the assessor saw it. Each round's first score
+# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, and
+# 0.764 for round s, written after rounds u and t were fixed); each round was then fixed by
+# phenomenon. These thresholds are what it achieves now over 1,686 replies (macro-F1 0.964,
+# false alarms 0.056 = 30/532, many of them urgent wording kept visible as watch by design)
+# less a small margin, so a regression in any rule shows up here.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -66,5 +67,5 @@ def test_heldout_thresholds(heldout) -> None:
     assert scores.urgent_recall == 1.0, [
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
-    assert scores.none_false_alarm_rate <= 0.05
-    assert scores.macro_f1 >= 0.97
+    assert scores.none_false_alarm_rate <= 0.06
+    assert scores.macro_f1 >= 0.955
