@@ -178,3 +178,20 @@ def test_word_spaced_writing(text: str, level: str) -> None:
 )
 def test_a_negation_that_is_the_emergency_is_not_a_denial(text: str) -> None:
     assert level_of(text) in {"urgent", "high"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お酒と薬は一緒に飲まないようにしてる",
+        "ドアの鍵が壊れて開かない",
+        "一人で年越しそば食べた、うまかった",
+        "駅のホームで友達を待ってる",
+        "保険で治療費払えた",
+        "薬をひと月分もらってきた",
+        "母の手術が無事終わりました",
+        "死んでもいいくらい美味いラーメン屋見つけた",
+    ],
+)
+def test_everyday_sentences_with_alarming_words_raise_no_alarm(text: str) -> None:
+    assert level_of(text) == "none"
