@@ -100,6 +100,7 @@ class Normalizer:
         )
         self._gate = SubstringGate(self.gated_patterns)
         self._own_bits = (1 << len(self.gated_patterns)) - 1
+        self._late_bits = self._own_bits >> len(self._early) << len(self._early)  # not early
 
     def __call__(self, raw: str) -> NormalizedText:
         return NormalizedText(*self.normalize(raw))
@@ -113,17 +114,18 @@ class Normalizer:
         """:meth:`normalize`, with ``gate`` as the rewrites' gate, and its mask of ``text``.
 
         ``gate``'s first patterns must be :attr:`gated_patterns`, in order; a caller adds
-        its own after them, so that one pass over the text gates both. The mask is None if
-        normalising changed the text after it was gated (the caller asks ``gate`` again).
+        its own after them, so that one pass over the text gates both. Rewriting asks ``gate``
+        again after each change; the mask is None only if collapsing a repetition changed
+        the text after that (the caller asks ``gate`` again).
         """
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
+        mask = gate.mask(text)
+        if mask & self._own_bits or _may_elongate(text):
+            # Rewriting asks ``gate`` again after each change, so its mask stays valid.
+            text, mask = self._rewrite_gated(text, mask, gate)
         gated = text
-        mask: int | None = gate.mask(text)
-        own = mask & self._own_bits  # type: ignore[operator]
-        if own or _may_elongate(text):
-            text = self._rewrite(text, own)
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times), and a pair of characters that
         # occurs three times (the phrase's first two, or the character doubled): a cheap
@@ -131,31 +133,34 @@ class Normalizer:
         if len(text) - len(set(text)) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        if text != gated:
-            mask = None
-        return text, self._hiraganise_katakana_words(text), mask
+        return text, self._hiraganise_katakana_words(text), mask if text == gated else None
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
         return _may_elongate(text) or self._gate.any(text)
 
     def _rewrite(self, text: str, mask: int | None = None) -> str:
-        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it).
-
-        A rewrite runs if one of its first characters is in the text (as it was before the
-        elongation steps: later rewrites may depend on that) and the gate says it may match
-        the text as it is now; the gate is asked again after each change. A rewrite the gate
-        rules out would change nothing, so the result is the same as running them all.
-        """
-        gate = self._gate
+        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it)."""
         if mask is None:
-            mask = gate.mask(text)
+            mask = self._gate.mask(text)
+        return self._rewrite_gated(text, mask, self._gate)[0]
+
+    def _rewrite_gated(self, text: str, mask: int, gate: SubstringGate) -> tuple[str, int]:
+        """Every rewrite step, and ``gate``'s mask of the result; ``mask``: that of ``text``.
+
+        ``gate``: this normaliser's own gate, or one whose first patterns are
+        :attr:`gated_patterns` (see :meth:`normalize_gated`). A rewrite runs if one of its
+        first characters is in the text (as it was before the elongation steps: later
+        rewrites may depend on that) and the gate says it may match the text as it is now;
+        the gate is asked again after each change. A rewrite the gate rules out would change
+        nothing, so the result is the same as running them all.
+        """
         # Cheap character checks first: most replies need few of the regexes below.
         chars = set(text)
         early = self._early
         count = len(early)  # gate bits: early rewrites first, then the others
         if mask & ((1 << count) - 1):
-            text, mask = self._run(early, 0, text, mask, chars)
+            text, mask = self._run(early, 0, text, mask, chars, gate)
             chars = set(text)
         before = text
         if not _LONG_MARKS.isdisjoint(chars):
@@ -166,9 +171,9 @@ class Normalizer:
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
         if text != before:
             mask = gate.mask(text)
-        if mask >> count:
-            text, _ = self._run(self._rewrites, count, text, mask, chars)
-        return text
+        if mask & self._late_bits:
+            text, mask = self._run(self._rewrites, count, text, mask, chars, gate)
+        return text, mask
 
     def _run(
         self,
@@ -177,13 +182,13 @@ class Normalizer:
         text: str,
         mask: int,
         chars: set[str],
+        gate: SubstringGate,
     ) -> tuple[str, int]:
         """Run ``rewrites`` (gate bits from ``offset`` on) in order: ``(text, mask)`` after.
 
         Only the rewrites whose bit is set are visited (a few of dozens): the loop jumps
         from one set bit to the next, reading the mask again after each change.
         """
-        gate = self._gate
         index = 0
         end = len(rewrites)
         while index < end:

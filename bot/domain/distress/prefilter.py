@@ -362,12 +362,15 @@ class SubstringGate:
         self._exact_searches: tuple[Callable[..., Any], ...] = ()
         self._exact_bits: dict[Any, int] = {}
         for group in _first_groups(exact):
-            search, _, bits = _lookup(group, 0, common)
+            search, _, bits, _ = _lookup(group, 0, common)
             self._exact_searches += (search,)  # type: ignore[operator]
             self._exact_bits.update(bits)
-        self._folded_search, self._folded_find, self._folded_bits = _lookup(
+        self._folded_search, self._folded_find, self._folded_bits, first = _lookup(
             folded, re.IGNORECASE, common
         )
+        # The folded search's first, cheaper step, called directly by mask(): on most texts
+        # it says no, and the step after it costs a Python call more.
+        self._folded_first = first or _never
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
@@ -393,7 +396,7 @@ class SubstringGate:
             while found is not None:
                 mask |= bits[found.group()]
                 found = search(text, found.start() + 1)
-        if self._folded_search is not None and self._folded_search(text):
+        if self._folded_first(text) is not None and self._folded_search(text):  # type: ignore[misc]
             bits = self._folded_bits
             for match in self._folded_find(text):  # type: ignore[misc]
                 mask |= bits[match.lastindex]
@@ -426,6 +429,11 @@ def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     return sets
 
 
+def _never(text: str) -> None:
+    """A search that finds nothing (there is nothing to look for)."""
+    return None
+
+
 # Above this many substrings the trie is split by first character (see _first_groups).
 _SPLIT_ABOVE = 64
 
@@ -452,19 +460,26 @@ def _first_groups(table: dict[str, int]) -> list[dict[str, int]]:
 
 def _lookup(
     table: dict[str, int], flags: int, common: Counter[str]
-) -> tuple[Callable[[str], object] | None, Callable[[str], object] | None, dict[Any, int]]:
-    """(search, find-all, bits per found key) for the substrings in ``table``.
+) -> tuple[
+    Callable[[str], object] | None,
+    Callable[[str], object] | None,
+    dict[Any, int],
+    Callable[[str], object] | None,
+]:
+    """(search, find-all, bits per found key, first step) for the substrings in ``table``.
 
     Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
     repeats it from one character after each find (no find-all). Ignoring case: search is
-    a quick test that is true whenever find-all finds something. Either way overlapping
+    a quick test that is true whenever find-all finds something, and its first step (a
+    class of first characters, true whenever search is) comes back too, for callers that
+    test it before calling search (case-sensitively None). Either way overlapping
     substrings are all seen, but at one position only one: the longest (case-sensitive:
     the text picks one path through the trie and the deepest substring on it wins, and
     every other substring found there is its prefix). So each substring's bits include
     those of its prefixes.
     """
     if not table:
-        return None, None, {}
+        return None, None, {}, None
     needles = sorted(table, key=lambda needle: (-len(needle), needle))
     bits: dict[Any, int] = {}
     for needle in needles:
@@ -481,7 +496,7 @@ def _lookup(
         bits[needle] = mask
     if not flags:
         # The matched text is the substring itself.
-        return re.compile(_trie(needles, common)).search, None, bits
+        return re.compile(_trie(needles, common)).search, None, bits, None
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
     # numbered groups, tried at every position. The quick test comes in two steps, each
@@ -497,7 +512,8 @@ def _lookup(
 
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
-    return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+    folded_bits = {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+    return search, find, folded_bits, first
 
 
 # Every character that has another case (or folds to one that has) is below this.
