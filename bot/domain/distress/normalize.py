@@ -122,16 +122,19 @@ class Normalizer:
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
-        mask = gate.mask(text)
+        chars = set(text)  # for the gate and the repetition test
+        mask = gate.mask(text, chars)
         if mask & self._own_bits or _may_elongate(text):
             # Rewriting asks ``gate`` again after each change, so its mask stays valid.
-            text, mask = self._rewrite_gated(text, mask, gate)
+            rewritten, mask = self._rewrite_gated(text, mask, gate, chars)
+            if rewritten != text:
+                text, chars = rewritten, set(rewritten)
         gated = text
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times), and a pair of characters that
         # recurs twice close by (the phrase's first two), or a character four times: a
         # cheap test, then a closer one that rules out most texts the first lets through.
-        if len(text) - len(set(text)) >= 3 and _pair_repeats(text):
+        if len(text) - len(chars) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
         return text, self._hiraganise_katakana_words(text), mask if text == gated else None
@@ -146,8 +149,12 @@ class Normalizer:
             mask = self._gate.mask(text)
         return self._rewrite_gated(text, mask, self._gate)[0]
 
-    def _rewrite_gated(self, text: str, mask: int, gate: SubstringGate) -> tuple[str, int]:
+    def _rewrite_gated(
+        self, text: str, mask: int, gate: SubstringGate, chars: set[str] | None = None
+    ) -> tuple[str, int]:
         """Every rewrite step, and ``gate``'s mask of the result; ``mask``: that of ``text``.
+
+        ``chars``: the characters of ``text``, if known.
 
         ``gate``: this normaliser's own gate, or one whose first patterns are
         :attr:`gated_patterns` (see :meth:`normalize_gated`). A rewrite runs if one of its
@@ -157,7 +164,8 @@ class Normalizer:
         nothing, so the result is the same as running them all.
         """
         # Cheap character checks first: most replies need few of the regexes below.
-        chars = set(text)
+        if chars is None:
+            chars = set(text)
         early = self._early
         count = len(early)  # gate bits: early rewrites first, then the others
         if mask & ((1 << count) - 1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import product
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
@@ -321,7 +322,7 @@ def _cased(text: str) -> bool:
 
 
 class SubstringGate:
-    """Which of several patterns may match a text, found with one or two regex searches.
+    """Which of several patterns may match a text, found with a few regex searches.
 
     Patterns without required substrings always may. The answer is a bit mask over the
     patterns' positions (bit k: pattern k may match); it is never wrong by omission.
@@ -354,17 +355,25 @@ class SubstringGate:
                 for needle in found[index]:
                     table = folded if ignore_case and _cased(needle) else exact
                     table[needle] = table.get(needle, 0) | bit
-        # Case-sensitive substrings: one trie per group of first characters (see
-        # _first_groups); the bits of every group in one table.
         # How often each character occurs in the substrings: a lexicon's own guess at how
         # common it is in replies, used to order the tries' alternatives (see _trie).
         common = Counter(char for needle in (*exact, *folded) for char in needle)
-        self._exact_searches: tuple[Callable[..., Any], ...] = ()
+        # Case-sensitive substrings: one small trie per first character, searched only if
+        # the text has that character. (One trie for all, the regex engine stops at every
+        # possible first character and tries the alternatives one by one, up to the one for
+        # that character, through a large compiled pattern that then crowds MeCab's data
+        # out of the CPU caches.) A substring's prefixes start with its character, so they
+        # are in its trie, as _lookup needs. The bits of every trie in one table.
+        by_first: dict[str, dict[str, int]] = {}
+        for needle, bits in exact.items():
+            by_first.setdefault(needle[0], {})[needle] = bits
+        self._exact_by_first: dict[str, Callable[..., Any]] = {}
         self._exact_bits: dict[Any, int] = {}
-        for group in _first_groups(exact):
+        for char, group in by_first.items():
             search, _, bits, _ = _lookup(group, 0, common)
-            self._exact_searches += (search,)  # type: ignore[operator]
+            self._exact_by_first[char] = search  # type: ignore[assignment]
             self._exact_bits.update(bits)
+        self._exact_firsts = frozenset(by_first)
         self._folded_search, self._folded_find, self._folded_bits, first = _lookup(
             folded, re.IGNORECASE, common
         )
@@ -374,21 +383,15 @@ class SubstringGate:
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
-        return bool(
-            self.always & self._low
-            or any(search(text) for search in self._exact_searches)
-            or (
-                self._folded_search is not None
-                and self._folded_search(text)
-                and next(self._folded_find(text), None)  # type: ignore[call-overload]
-            )
-        )
+        return bool(self.always & self._low or self.mask(text))
 
-    def mask(self, text: str) -> int:
-        """Bits of the patterns that may match ``text``."""
+    def mask(self, text: str, chars: AbstractSet[str] | None = None) -> int:
+        """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
         mask = self.always
         bits = self._exact_bits
-        for search in self._exact_searches:
+        by_first = self._exact_by_first
+        for char in self._exact_firsts.intersection(text if chars is None else chars):
+            search = by_first[char]
             # One search per substring found, each from one character after the previous
             # find: at each position the longest substring there (as find-all would give),
             # and the engine skips to the next possible first character by itself.
@@ -432,30 +435,6 @@ def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
 def _never(text: str) -> None:
     """A search that finds nothing (there is nothing to look for)."""
     return None
-
-
-# Above this many substrings the trie is split by first character (see _first_groups).
-_SPLIT_ABOVE = 64
-
-
-def _first_groups(table: dict[str, int]) -> list[dict[str, int]]:
-    """``table`` split into groups by the script of each substring's first character.
-
-    The regex engine stops at every character a substring can start with and then tries
-    the trie's alternatives one by one, up to the one for that character: with hundreds
-    of first characters each stop costs that much more. With one trie per script (hiragana,
-    katakana, the rest) a stop tries only its script's alternatives, for one more search
-    call per group. A substring's prefixes start with its character, so they stay in its
-    group, as :func:`_lookup` needs.
-    """
-    if len(table) <= _SPLIT_ABOVE:
-        return [table] if table else []
-    groups: dict[int, dict[str, int]] = {}
-    for needle, bits in table.items():
-        first = needle[0]
-        script = 0 if "\u3041" <= first <= "\u3096" else 1 if "\u30a1" <= first <= "\u30fa" else 2
-        groups.setdefault(script, {})[needle] = bits
-    return [groups[script] for script in sorted(groups)]
 
 
 def _lookup(
