@@ -115,21 +115,21 @@ class Normalizer:
         """:meth:`normalize`, with ``gate`` as the rewrites' gate, and its mask of ``text``.
 
         ``gate``'s first patterns must be :attr:`gated_patterns`, in order; a caller adds
-        its own after them, so that one pass over the text gates both. Rewriting asks ``gate``
-        again after each change; the mask is None only if collapsing a repetition changed
-        the text after that (the caller asks ``gate`` again).
+        its own after them, so that one pass over the text gates both. The mask is None if
+        normalising changed the text after it was gated (the caller asks ``gate`` again).
         """
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
         chars = set(text)  # for the gate and the repetition test
         mask = gate.mask(text, chars)
+        gated = text
         if mask & self._own_bits or _may_elongate(text):
-            # Rewriting asks ``gate`` again after each change, so its mask stays valid.
-            rewritten, mask = self._rewrite_gated(text, mask, gate, chars)
+            # Rewriting asks this normaliser's own gate again after each change: in a long
+            # text that changes often, a smaller gate than ``gate`` (rewrites only).
+            rewritten, _ = self._rewrite_gated(text, mask & self._own_bits, self._gate, chars)
             if rewritten != text:
                 text, chars = rewritten, set(rewritten)
-        gated = text
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times), and a pair of characters that
         # recurs twice close by (the phrase's first two), or a character four times: a
