@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from operator import add
 
 from .prefilter import SubstringGate, first_characters
 
@@ -42,6 +41,8 @@ _SMALL_TO_FULL = str.maketrans("ぁぃぅぇぉァィゥェォ", "あいうえ�
 # つらいつらいつらい → つらい; keep a doubled phrase (いろいろ, まあまあ) untouched.
 _REPEATED_PHRASE = re.compile(r"(.{2,8}?)\1{2,}")
 _REPEATED_CHAR = re.compile(r"(.)\1{3,}")
+# What either needs (see _pair_repeats).
+_PAIR_THRICE = re.compile(r"(?s)(.)\1\1\1|(..)(?:.{0,6}?\2){2}")
 _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
@@ -100,6 +101,7 @@ class Normalizer:
         )
         self._gate = SubstringGate(self.gated_patterns)
         self._own_bits = (1 << len(self.gated_patterns)) - 1
+        self._late_bits = self._own_bits >> len(self._early) << len(self._early)  # not early
 
     def __call__(self, raw: str) -> NormalizedText:
         return NormalizedText(*self.normalize(raw))
@@ -119,43 +121,55 @@ class Normalizer:
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
+        chars = set(text)  # for the gate and the repetition test
+        mask = gate.mask(text, chars)
         gated = text
-        mask: int | None = gate.mask(text)
-        own = mask & self._own_bits  # type: ignore[operator]
-        if own or _may_elongate(text):
-            text = self._rewrite(text, own)
+        if mask & self._own_bits or _may_elongate(text):
+            # Rewriting asks this normaliser's own gate again after each change: in a long
+            # text that changes often, a smaller gate than ``gate`` (rewrites only).
+            rewritten, _ = self._rewrite_gated(text, mask & self._own_bits, self._gate, chars)
+            if rewritten != text:
+                text, chars = rewritten, set(rewritten)
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times), and a pair of characters that
-        # occurs three times (the phrase's first two, or the character doubled): a cheap
-        # test, then a closer one that rules out most texts the first lets through.
-        if len(text) - len(set(text)) >= 3 and _pair_repeats(text):
+        # recurs twice close by (the phrase's first two), or a character four times: a
+        # cheap test, then a closer one that rules out most texts the first lets through.
+        if len(text) - len(chars) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        if text != gated:
-            mask = None
-        return text, self._hiraganise_katakana_words(text), mask
+        return text, self._hiraganise_katakana_words(text), mask if text == gated else None
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
         return _may_elongate(text) or self._gate.any(text)
 
     def _rewrite(self, text: str, mask: int | None = None) -> str:
-        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it).
-
-        A rewrite runs if one of its first characters is in the text (as it was before the
-        elongation steps: later rewrites may depend on that) and the gate says it may match
-        the text as it is now; the gate is asked again after each change. A rewrite the gate
-        rules out would change nothing, so the result is the same as running them all.
-        """
-        gate = self._gate
+        """Every rewrite step; ``mask``: the gate's answer for ``text`` (None: ask it)."""
         if mask is None:
-            mask = gate.mask(text)
+            mask = self._gate.mask(text)
+        return self._rewrite_gated(text, mask, self._gate)[0]
+
+    def _rewrite_gated(
+        self, text: str, mask: int, gate: SubstringGate, chars: set[str] | None = None
+    ) -> tuple[str, int]:
+        """Every rewrite step, and ``gate``'s mask of the result; ``mask``: that of ``text``.
+
+        ``chars``: the characters of ``text``, if known.
+
+        ``gate``: this normaliser's own gate, or one whose first patterns are
+        :attr:`gated_patterns` (see :meth:`normalize_gated`). A rewrite runs if one of its
+        first characters is in the text (as it was before the elongation steps: later
+        rewrites may depend on that) and the gate says it may match the text as it is now;
+        the gate is asked again after each change. A rewrite the gate rules out would change
+        nothing, so the result is the same as running them all.
+        """
         # Cheap character checks first: most replies need few of the regexes below.
-        chars = set(text)
+        if chars is None:
+            chars = set(text)
         early = self._early
         count = len(early)  # gate bits: early rewrites first, then the others
         if mask & ((1 << count) - 1):
-            text, mask = self._run(early, 0, text, mask, chars)
+            text, mask = self._run(early, 0, text, mask, chars, gate)
             chars = set(text)
         before = text
         if not _LONG_MARKS.isdisjoint(chars):
@@ -166,9 +180,9 @@ class Normalizer:
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
         if text != before:
             mask = gate.mask(text)
-        if mask >> count:
-            text, _ = self._run(self._rewrites, count, text, mask, chars)
-        return text
+        if mask & self._late_bits:
+            text, mask = self._run(self._rewrites, count, text, mask, chars, gate)
+        return text, mask
 
     def _run(
         self,
@@ -177,13 +191,13 @@ class Normalizer:
         text: str,
         mask: int,
         chars: set[str],
+        gate: SubstringGate,
     ) -> tuple[str, int]:
         """Run ``rewrites`` (gate bits from ``offset`` on) in order: ``(text, mask)`` after.
 
         Only the rewrites whose bit is set are visited (a few of dozens): the loop jumps
         from one set bit to the next, reading the mask again after each change.
         """
-        gate = self._gate
         index = 0
         end = len(rewrites)
         while index < end:
@@ -227,9 +241,14 @@ def _may_elongate(text: str) -> bool:
 
 
 def _pair_repeats(text: str) -> bool:
-    """False only if no two adjacent characters occur together three times in ``text``."""
-    pairs = list(map(add, text, text[1:]))
-    return len(pairs) - len(set(pairs)) >= 2
+    """False only if neither repetition regex would change ``text``.
+
+    A phrase of 2-8 characters three times has its first two characters three times, each
+    time at most 6 characters after the last; a character four times is itself. One search
+    (with DOTALL, so it lets through whatever the two regexes' ``.`` can match), quicker than
+    listing the text's pairs, and it lets fewer texts through.
+    """
+    return _PAIR_THRICE.search(text) is not None
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -10,13 +10,15 @@ regex call, and says which patterns may match.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import product
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["SubstringGate", "first_characters", "required_substrings"]
+__all__ = ["SubstringGate", "first_characters", "required_substring_sets", "required_substrings"]
 
 _Items = list[tuple[object, object]]
 
@@ -97,11 +99,24 @@ def required_substrings(pattern: str, flags: int = 0) -> frozenset[str] | None:
     none at all gives None. Of several possible sets the most selective is returned (see
     :func:`_hit_chance`).
     """
+    sets = required_substring_sets(pattern, flags)
+    return sets[0] if sets else None
+
+
+def required_substring_sets(pattern: str, flags: int = 0) -> list[frozenset[str]]:
+    """Sets of strings such that every match of ``pattern`` contains one string of each set.
+
+    Most selective first (the first is :func:`required_substrings`); empty if none is
+    known. Each set is a test of its own: a text that lacks every string of any one of them
+    cannot match, so two sets together rule out more texts than either.
+    """
     try:
         parsed = sre_parser.parse(pattern, flags)
     except re.error:
-        return None
-    return _needles(list(parsed))
+        return []
+    # dict.fromkeys: without repeats, in the order found (a stable sort keeps it for ties,
+    # so the first set is the one required_substrings always gave).
+    return sorted(dict.fromkeys(map(_minimal, _candidates(list(parsed)))), key=_hit_chance)
 
 
 def _join(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
@@ -184,6 +199,14 @@ def _exact_sequence(items: _Items) -> frozenset[str] | None:
 
 def _needles(items: _Items) -> frozenset[str] | None:
     """The best required-substring set of a sequence (see :func:`required_substrings`)."""
+    candidates = _candidates(items)
+    if not candidates:
+        return None
+    return min(map(_minimal, candidates), key=_hit_chance)
+
+
+def _candidates(items: _Items) -> list[frozenset[str]]:
+    """Required-substring sets of a sequence: every match contains a string of each."""
     c = sre_constants
     candidates: list[frozenset[str]] = []
     run = _NOTHING  # the strings of the adjacent exact items so far
@@ -197,11 +220,16 @@ def _needles(items: _Items) -> frozenset[str] | None:
             # A look-ahead's text follows the run; a look-behind's text can start one.
             direction, body = value  # type: ignore[misc]
             around = _exact_sequence(list(body))
-            if around is not None and direction > 0:
+            if around is None:
+                # Not spelt out, but what a look-around matches is in the text too.
+                inner = _needles(list(body))
+                if inner is not None:
+                    candidates.append(inner)
+            elif direction > 0:
                 joined = _join_adjacent(run, around)
                 if joined is not None and "" not in joined:
                     candidates.append(joined)
-            elif around is not None and run == _NOTHING:
+            elif run == _NOTHING:
                 run = around
             continue
         exact = _exact(op, value)
@@ -233,9 +261,7 @@ def _needles(items: _Items) -> frozenset[str] | None:
         if inner is not None:
             candidates.append(inner)
     close()
-    if not candidates:
-        return None
-    return min(map(_minimal, candidates), key=_hit_chance)
+    return candidates
 
 
 def _minimal(strings: frozenset[str]) -> frozenset[str]:
@@ -296,57 +322,76 @@ def _cased(text: str) -> bool:
 
 
 class SubstringGate:
-    """Which of several patterns may match a text, found with one or two regex searches.
+    """Which of several patterns may match a text, found with a few regex searches.
 
     Patterns without required substrings always may. The answer is a bit mask over the
     patterns' positions (bit k: pattern k may match); it is never wrong by omission.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str]], sets: int = 2) -> None:
+        """``sets``: how many required-substring sets of each pattern to search for.
+
+        A pattern may match only if the text has a string of each of its sets. Pattern
+        k's first set sets bit k of the search's raw mask, its second bit n + k (n
+        patterns), and so on: the answer is the AND of those n-bit slices (see :meth:`mask`).
+        """
+        count = len(patterns)
+        self._count = count
+        self._slices = sets
+        self._low = (1 << count) - 1
         self.always = 0
         exact: dict[str, int] = {}  # substring -> bits, searched case-sensitively
         folded: dict[str, int] = {}  # substring -> bits, searched ignoring case
         for position, pattern in enumerate(patterns):
-            bit = 1 << position
             # A pattern anchored at the start is tried at one position only: searching it
             # costs no more than looking for its substrings would.
-            needles = (
-                None if _anchored(pattern) else required_substrings(pattern.pattern, pattern.flags)
-            )
-            if needles is None:
-                self.always |= bit
-                continue
+            found = [] if _anchored(pattern) else _worth_searching(pattern)[:sets]
             ignore_case = bool(pattern.flags & re.IGNORECASE)
-            for needle in needles:
-                table = folded if ignore_case and _cased(needle) else exact
-                table[needle] = table.get(needle, 0) | bit
-        # Case-sensitive substrings: one trie per group of first characters (see
-        # _first_groups); the bits of every group in one table.
-        self._exact_searches: tuple[Callable[..., Any], ...] = ()
+            for index in range(sets):
+                bit = 1 << (position + index * count)
+                if index >= len(found):
+                    self.always |= bit  # no such set: this slice does not rule it out
+                    continue
+                for needle in found[index]:
+                    table = folded if ignore_case and _cased(needle) else exact
+                    table[needle] = table.get(needle, 0) | bit
+        # How often each character occurs in the substrings: a lexicon's own guess at how
+        # common it is in replies, used to order the tries' alternatives (see _trie).
+        common = Counter(char for needle in (*exact, *folded) for char in needle)
+        # Case-sensitive substrings: one small trie per first character, searched only if
+        # the text has that character. (One trie for all, the regex engine stops at every
+        # possible first character and tries the alternatives one by one, up to the one for
+        # that character, through a large compiled pattern that then crowds MeCab's data
+        # out of the CPU caches.) A substring's prefixes start with its character, so they
+        # are in its trie, as _lookup needs. The bits of every trie in one table.
+        by_first: dict[str, dict[str, int]] = {}
+        for needle, bits in exact.items():
+            by_first.setdefault(needle[0], {})[needle] = bits
+        self._exact_by_first: dict[str, Callable[..., Any]] = {}
         self._exact_bits: dict[Any, int] = {}
-        for group in _first_groups(exact):
-            search, _, bits = _lookup(group, 0)
-            self._exact_searches += (search,)  # type: ignore[operator]
+        for char, group in by_first.items():
+            search, _, bits, _ = _lookup(group, 0, common)
+            self._exact_by_first[char] = search  # type: ignore[assignment]
             self._exact_bits.update(bits)
-        self._folded_search, self._folded_find, self._folded_bits = _lookup(folded, re.IGNORECASE)
+        self._exact_firsts = frozenset(by_first)
+        self._folded_search, self._folded_find, self._folded_bits, first = _lookup(
+            folded, re.IGNORECASE, common
+        )
+        # The folded search's first, cheaper step, called directly by mask(): on most texts
+        # it says no, and the step after it costs a Python call more.
+        self._folded_first = first or _never
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
-        return bool(
-            self.always
-            or any(search(text) for search in self._exact_searches)
-            or (
-                self._folded_search is not None
-                and self._folded_search(text)
-                and next(self._folded_find(text), None)  # type: ignore[call-overload]
-            )
-        )
+        return bool(self.always & self._low or self.mask(text))
 
-    def mask(self, text: str) -> int:
-        """Bits of the patterns that may match ``text``."""
+    def mask(self, text: str, chars: AbstractSet[str] | None = None) -> int:
+        """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
         mask = self.always
         bits = self._exact_bits
-        for search in self._exact_searches:
+        by_first = self._exact_by_first
+        for char in self._exact_firsts.intersection(text if chars is None else chars):
+            search = by_first[char]
             # One search per substring found, each from one character after the previous
             # find: at each position the longest substring there (as find-all would give),
             # and the engine skips to the next possible first character by itself.
@@ -354,52 +399,66 @@ class SubstringGate:
             while found is not None:
                 mask |= bits[found.group()]
                 found = search(text, found.start() + 1)
-        if self._folded_search is not None and self._folded_search(text):
+        if self._folded_first(text) is not None and self._folded_search(text):  # type: ignore[misc]
             bits = self._folded_bits
             for match in self._folded_find(text):  # type: ignore[misc]
                 mask |= bits[match.lastindex]
-        return mask
+        if self._slices == 2:
+            return mask & mask >> self._count & self._low
+        return self._and_slices(mask)
+
+    def _and_slices(self, mask: int) -> int:
+        """The AND of the raw mask's n-bit slices (one per set, see :meth:`__init__`)."""
+        result = self._low
+        for index in range(self._slices):
+            result &= mask >> (index * self._count)
+        return result
 
 
-# Above this many substrings the trie is split by first character (see _first_groups).
-_SPLIT_ABOVE = 64
+# A pattern's second substring set is searched for only if its first is this likely to
+# be in a reply (a common character such as ー or ち) and the second is not: otherwise the
+# second's finds cost every reply more than the regex runs it saves.
+_WEAK_FIRST = 0.04
+_STRONG_SECOND = 0.1
 
 
-def _first_groups(table: dict[str, int]) -> list[dict[str, int]]:
-    """``table`` split into groups by the script of each substring's first character.
+def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+    """The required-substring sets of ``pattern`` that its gate searches for."""
+    sets = required_substring_sets(pattern.pattern, pattern.flags)
+    if len(sets) > 1 and (
+        _hit_chance(sets[0]) < _WEAK_FIRST or _hit_chance(sets[1]) > _STRONG_SECOND
+    ):
+        del sets[1:]
+    return sets
 
-    The regex engine stops at every character a substring can start with and then tries
-    the trie's alternatives one by one, up to the one for that character: with hundreds
-    of first characters each stop costs that much more. With one trie per script (hiragana,
-    katakana, the rest) a stop tries only its script's alternatives, for one more search
-    call per group. A substring's prefixes start with its character, so they stay in its
-    group, as :func:`_lookup` needs.
-    """
-    if len(table) <= _SPLIT_ABOVE:
-        return [table] if table else []
-    groups: dict[int, dict[str, int]] = {}
-    for needle, bits in table.items():
-        first = needle[0]
-        script = 0 if "\u3041" <= first <= "\u3096" else 1 if "\u30a1" <= first <= "\u30fa" else 2
-        groups.setdefault(script, {})[needle] = bits
-    return [groups[script] for script in sorted(groups)]
+
+def _never(text: str) -> None:
+    """A search that finds nothing (there is nothing to look for)."""
+    return None
 
 
 def _lookup(
-    table: dict[str, int], flags: int
-) -> tuple[Callable[[str], object] | None, Callable[[str], object] | None, dict[Any, int]]:
-    """(search, find-all, bits per found key) for the substrings in ``table``.
+    table: dict[str, int], flags: int, common: Counter[str]
+) -> tuple[
+    Callable[[str], object] | None,
+    Callable[[str], object] | None,
+    dict[Any, int],
+    Callable[[str], object] | None,
+]:
+    """(search, find-all, bits per found key, first step) for the substrings in ``table``.
 
     Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
     repeats it from one character after each find (no find-all). Ignoring case: search is
-    a quick test that is true whenever find-all finds something. Either way overlapping
+    a quick test that is true whenever find-all finds something, and its first step (a
+    class of first characters, true whenever search is) comes back too, for callers that
+    test it before calling search (case-sensitively None). Either way overlapping
     substrings are all seen, but at one position only one: the longest (case-sensitive:
     the text picks one path through the trie and the deepest substring on it wins, and
     every other substring found there is its prefix). So each substring's bits include
     those of its prefixes.
     """
     if not table:
-        return None, None, {}
+        return None, None, {}, None
     needles = sorted(table, key=lambda needle: (-len(needle), needle))
     bits: dict[Any, int] = {}
     for needle in needles:
@@ -416,7 +475,7 @@ def _lookup(
         bits[needle] = mask
     if not flags:
         # The matched text is the substring itself.
-        return re.compile(_trie(needles)).search, None, bits
+        return re.compile(_trie(needles, common)).search, None, bits, None
     # Ignoring case, the matched text may differ from the substring, and the text no
     # longer picks one path through a trie: plain alternatives, longest first, with
     # numbered groups, tried at every position. The quick test comes in two steps, each
@@ -425,14 +484,15 @@ def _lookup(
     # texts that have one
     # (any w or k), a trie of the substrings, true only if one of them is in the text.
     first = re.compile(_case_variants({needle[0] for needle in needles}, flags)).search
-    contains = re.compile(_trie(needles), flags).search
+    contains = re.compile(_trie(needles, common), flags).search
 
     def search(text: str) -> bool:
         return first(text) is not None and contains(text) is not None
 
     grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
     find = re.compile(f"(?=(?:{grouped}))", flags).finditer
-    return search, find, {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+    folded_bits = {k: bits[needle] for k, needle in enumerate(needles, start=1)}
+    return search, find, folded_bits, first
 
 
 # Every character that has another case (or folds to one that has) is below this.
@@ -453,21 +513,23 @@ def _case_variants(chars: set[str], flags: int) -> str:
     return "[" + "".join(sorted(map(re.escape, variants))) + "]"
 
 
-def _trie(strings: Sequence[str]) -> str:
+def _trie(strings: Sequence[str], common: Counter[str]) -> str:
     """A regex matching any of ``strings`` (non-empty), longest first, branching per character.
 
     One alternative per first character: at each position the regex engine tries a few
-    dozen single-character tests instead of every string.
+    dozen single-character tests instead of every string. It tries them in order until the
+    one for the character there, so the characters most ``common`` come first (a plain
+    reordering: at most one alternative can match).
     """
     children: dict[str, list[str]] = {}
     for string in strings:
         children.setdefault(string[0], []).append(string[1:])
     alternatives = []
-    for first in sorted(children):
+    for first in sorted(children, key=lambda char: (-common[char], char)):
         rests = [rest for rest in children[first] if rest]
         branch = re.escape(first)
         if rests:
             optional = len(rests) < len(children[first])  # a string ends here too
-            branch += f"(?:{_trie(rests)}{'|' if optional else ''})"
+            branch += f"(?:{_trie(rests, common)}{'|' if optional else ''})"
         alternatives.append(branch)
     return "|".join(alternatives)

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from bot.domain.distress import assess
 from bot.domain.distress.lexicon import load_lexicon
 from bot.domain.distress.normalize import Normalizer
-from bot.domain.distress.prefilter import SubstringGate, required_substrings
+from bot.domain.distress.prefilter import (
+    SubstringGate,
+    required_substring_sets,
+    required_substrings,
+)
 from bot.domain.distress.tokenizer import mecab_lines, parse_line, tokenize
 
 # Characters the normalisation rules and the rules react to, plus some plain ones.
@@ -54,6 +58,21 @@ def test_required_substrings() -> None:
     }
 
 
+def test_required_substring_sets() -> None:
+    # Each set is required by itself: a look-ahead's text counts even when it is not
+    # spelt out exactly (\\s* before が).
+    assert required_substring_sets("(?<=[ 、])ち(?=\\s*が\\s*(で|出))")[:2] == [
+        {" ち", "、ち"},
+        {"が"},
+    ]
+    assert required_substring_sets("タヒ") == [{"タヒ"}]
+    assert required_substring_sets("x*") == []
+    # The first set is the one required_substrings gives.
+    for pattern in _PATTERNS:
+        sets = required_substring_sets(pattern)
+        assert (sets[0] if sets else None) == required_substrings(pattern)
+
+
 # Patterns with the constructs the analysis handles: alternatives, optional and repeated
 # groups, classes, look-arounds, anchors, ignoring case, and things it must give up on.
 _PATTERNS = (
@@ -68,6 +87,9 @@ _PATTERNS = (
     "(?:(?<=く)|(?<=じゃ))なか(?=と|ね|$)",
     "き.い|たく?",
     "(?i:W)a|b",
+    # Two substring sets (ち and が), the second from a look-ahead that spells nothing out.
+    "(?<=[ 、])ち(?=\\s*が)",
+    "[ー〜](?= *ね)",
 )
 
 
@@ -85,22 +107,14 @@ def test_required_substrings_are_in_every_match(text: str) -> None:
 
 @given(st.text(alphabet=_ALPHABET + "xyOoDdxyab", max_size=16))
 def test_substring_gate_never_misses(text: str) -> None:
-    from bot.domain.distress import prefilter
-
     patterns = [re.compile(pattern) for pattern in _PATTERNS]
-    gates = [SubstringGate(patterns)]
-    split_above, prefilter._SPLIT_ABOVE = prefilter._SPLIT_ABOVE, 0
-    try:
-        gates.append(SubstringGate(patterns))  # one trie per script of first characters
-    finally:
-        prefilter._SPLIT_ABOVE = split_above
-    assert len(gates[1]._exact_searches) > 1
+    gates = [SubstringGate(patterns), SubstringGate(patterns, sets=1), SubstringGate(patterns, 3)]
     for gate in gates:
-        mask = gate.mask(text)
-        for position, pattern in enumerate(patterns):
-            if pattern.search(text):
-                assert mask >> position & 1
-                assert gate.any(text)
+        for mask in (gate.mask(text), gate.mask(text, set(text))):
+            for position, pattern in enumerate(patterns):
+                if pattern.search(text):
+                    assert mask >> position & 1
+                    assert gate.any(text)
 
 
 # No deadline: the first example loads the lexicon and the tagger.

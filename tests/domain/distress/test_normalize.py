@@ -51,7 +51,8 @@ def test_tokenizer_text_has_the_same_length(text: str) -> None:
 def test_repetition_test_lets_every_repetition_through() -> None:
     from bot.domain.distress.normalize import _pair_repeats
 
-    for text in ("つらいつらいつらい", "ああああ", "xつらつらつらy", "もうむりむりむり"):
+    eight = "あいうえおかきく" * 3  # the longest phrase the regex collapses
+    for text in ("つらいつらいつらい", "ああああ", "xつらつらつらy", "もうむりむりむり", eight):
         assert _pair_repeats(text)
     assert not _pair_repeats("いろいろ")
     assert normalize("もうむりむりむり").text == "もうむり"
