@@ -1209,7 +1209,16 @@ class Assessor:
             level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
         clause_range = range(begin, end)
-        if not (present & _STILL and self._has_marker(message, clause_range, _STILL)):
+        still = bool(present & _STILL) and self._has_marker(message, clause_range, _STILL)
+        if (
+            still
+            and present & _UNTIL
+            and present & _RECENT
+            and self._has_marker(message, clause_range, _UNTIL)
+            and self._has_marker(message, clause_range, _RECENT)
+        ):
+            still = False  # さっきまでずっと: all along until a moment ago, not still now
+        if not still:
             # Whether the match is in the past matters only with a resolved word, a
             # distant-past word, or "until" and a recent time word, somewhere in the message.
             past = (

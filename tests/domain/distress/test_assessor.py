@@ -110,6 +110,10 @@ def test_recent_past_is_still_high() -> None:
     # Calmer now does not make hours ago a thing to merely watch.
     assert level_of("さっきまで死にたかった。今はちょっと落ち着いた") == "high"
     assert level_of("昨日また腕切った。今日は落ち着いてる") == "high"
+    assert level_of("さっきまでずっと死にたかった") == "high"  # ずっと until then, not still
+    assert level_of("昨日の夜まで死にたくてたまらなかった。今は落ち着いてる") == "high"
+    # たまらない is "unbearably", not a denial.
+    assert level_of("死にたくてたまらない") == "urgent"
     # Long ago and over now is.
     assert level_of("去年は消えたいと思ってたけど今は平気") == "watch"
 
