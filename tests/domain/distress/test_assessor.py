@@ -46,6 +46,10 @@ def test_normalised_spellings(text: str) -> None:
         "アムカしちゃった",
         "ODした",
         "死ぬしかない",
+        "いっそ事故にでも遭えばいいのに",
+        "明日の朝にはいないと思う",
+        "ホームの端に立ってる。次の快速で行く",
+        "呼んでも返事しない",
     ],
 )
 def test_urgent_without_obvious_keyword(text: str) -> None:
