@@ -161,13 +161,8 @@ def _exact(op: object, value: object) -> frozenset[str] | None:
         _group, add_flags, del_flags, body = value  # type: ignore[misc]
         return None if add_flags or del_flags else _exact_sequence(list(body))
     if op is c.BRANCH:
-        strings: set[str] = set()
-        for branch in value[1]:  # type: ignore[index]
-            exact = _exact_sequence(list(branch))
-            if exact is None:
-                return None
-            strings |= exact
-        return frozenset(strings) if len(strings) <= _MAX_STRINGS else None
+        strings = _each_branch(value[1], _exact_sequence)  # type: ignore[index]
+        return strings if strings is not None and len(strings) <= _MAX_STRINGS else None
     if op in (c.MAX_REPEAT, c.MIN_REPEAT):
         low, high, body = value  # type: ignore[misc]
         exact = _exact_sequence(list(body))
@@ -185,6 +180,19 @@ def _exact(op: object, value: object) -> frozenset[str] | None:
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return _NOTHING  # zero-width: the text on either side stays adjacent
     return None
+
+
+def _each_branch(
+    branches: Sequence[Any], walk: Callable[[_Items], frozenset[str] | None]
+) -> frozenset[str] | None:
+    """The union of ``walk`` over the alternatives of a branch, or None if any gives None."""
+    strings: set[str] = set()
+    for branch in branches:
+        found = walk(list(branch))
+        if found is None:
+            return None
+        strings |= found
+    return frozenset(strings)
 
 
 def _exact_sequence(items: _Items) -> frozenset[str] | None:
@@ -293,13 +301,7 @@ def _needles_of(op: object, value: object) -> frozenset[str] | None:
         _group, add_flags, del_flags, body = value  # type: ignore[misc]
         return None if add_flags or del_flags else _needles(list(body))
     if op is c.BRANCH:
-        strings: set[str] = set()
-        for branch in value[1]:  # type: ignore[index]
-            needles = _needles(list(branch))
-            if needles is None:
-                return None
-            strings |= needles
-        return frozenset(strings)
+        return _each_branch(value[1], _needles)  # type: ignore[index]
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
         return _needles(list(value[2]))  # type: ignore[index]
     return None
