@@ -1283,13 +1283,40 @@ class Assessor:
                 # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
                 # 方法ないかな: a question.
                 return not (
-                    j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question)
+                    (j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question))
+                    or self._negation_undone(message, j)
                 )
             if token.not_negation:
                 only = True
                 continue
             if not token.transparent:
                 return False
+        return False
+
+    def _negation_undone(self, message: _Message, j: int) -> bool:
+        """Whether the negation at ``j`` is itself denied, which affirms the match.
+
+        思わない日がない / 思わないことはない (a noun, maybe a particle, a second
+        negation), and 寂しくないって言ったら嘘になる (say, then "a lie"). Looks past
+        the clause: the second half often follows a comma.
+        """
+        tokens = message.tokens
+        negation = message.negation
+        grammar = self.grammar
+        n = message.n
+        k = j + 1
+        if k < n and tokens[k].lemma in grammar.negation_undone_nouns:
+            k += 1
+            if k < n and tokens[k].pos1 == "助詞":
+                k += 1
+            return k < n and negation[k]
+        said = False
+        for k in range(j + 1, min(n, j + 8)):
+            token = tokens[k]
+            if token.lemma == "言う":
+                said = True
+            elif said and token.lemma in grammar.negation_undone_lie:
+                return True
         return False
 
     def _past(self, message: _Message, last: int) -> bool:

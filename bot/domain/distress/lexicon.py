@@ -90,6 +90,10 @@ class Grammar:
     quote_particles: frozenset[str] = frozenset()
     speech_verbs: frozenset[str] = frozenset()
     passive: frozenset[str] = frozenset()
+    # A negation followed by one of these and a second negation is affirmed (思わない日はない).
+    negation_undone_nouns: frozenset[str] = frozenset()
+    # 〜ないって言ったら嘘になる: a negation then "say" then one of these is affirmed.
+    negation_undone_lie: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +309,8 @@ def parse(
         question_after_negation=words(grammar_section, "question_after_negation"),
         clause_particles=words(grammar_section, "clause_particles"),
         gap_verbs=words(grammar_section, "gap_verbs"),
+        negation_undone_nouns=words(grammar_section, "negation_undone_nouns"),
+        negation_undone_lie=words(grammar_section, "negation_undone_lie"),
         past_lemmas=words(grammar_section, "past"),
         distant_past=words(context, "distant_past"),
         recent=words(context, "recent"),

@@ -58,6 +58,11 @@ def level_of(text: str) -> str:
         # Said gently or without a passive; hyperbole about the subject's own breath.
         ("旦那は怒るとすぐ手を上げる", "high"),
         ("推しが尊すぎて一瞬息できなかった", "none"),
+        # A denied negation affirms: no day without it, "saying not would be a lie".
+        ("消えたいって思わない日はないです", "urgent"),
+        ("死にたいと思わないことはない", "urgent"),
+        ("さみしくないって言ったら嘘になる", "watch"),
+        ("死にたいなんて思ってないよ、本当に", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
