@@ -1364,11 +1364,11 @@ class Assessor:
                 return True
         return False
 
-    @staticmethod
-    def _said_to_me(message: _Message, last: int) -> bool:
+    def _said_to_me(self, message: _Message, last: int) -> bool:
         """The match is quoted from someone else: 元気でねって友達に言われた.
 
-        A quoted command (死ねって言われた) is aimed at the person: not lowered.
+        A quoted command (死ねって言われた) is aimed at the person, and a clinician's words
+        (軽いうつって医者に言われた) are a finding about them: neither is lowered.
         """
         tokens = message.tokens
         n = message.n
@@ -1387,7 +1387,8 @@ class Assessor:
             if tokens[k].sentence_mark:
                 return False
             if tokens[k].speech_verb and tokens[k + 1].passive:
-                return True
+                clinicians = self.grammar.clinicians
+                return not any(token.lemma in clinicians for token in tokens)
         return False
 
     def _other_subject(self, message: _Message, first: int, begin: int) -> bool:

@@ -92,6 +92,8 @@ class Grammar:
     passive: frozenset[str] = frozenset()
     # A negation followed by one of these and a second negation is affirmed (思わない日はない).
     negation_undone_nouns: frozenset[str] = frozenset()
+    # Whose words about the person are findings, not quotes (医者に軽いうつって言われた).
+    clinicians: frozenset[str] = frozenset()
     # 〜ないって言ったら嘘になる: a negation then "say" then one of these is affirmed.
     negation_undone_lie: frozenset[str] = frozenset()
 
@@ -326,6 +328,7 @@ def parse(
         topic_particles=words(context, "topic_particles"),
         quote_particles=words(context, "quote_particles"),
         speech_verbs=words(context, "speech_verbs"),
+        clinicians=words(context, "clinicians"),
         passive=words(context, "passive"),
     )
 
