@@ -39,13 +39,15 @@ def test_corpus_thresholds(examples) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in
-# nine rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…), each written and labelled blind by
-# someone who never saw the lexicon, before the assessor saw it. Each round's first score
-# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, then
-# 0.764 and 0.837 for rounds s and q, written after the earlier rounds were fixed); each round
-# was then fixed by phenomenon. These thresholds are what it achieves now over 1,846 replies
-# (macro-F1 0.961, false alarms 0.057 = 33/582, many of them urgent wording kept visible as
-# watch by design) less a small margin, so a regression in any rule shows up here.
+# twelve rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…), each written and
+# labelled blind by someone who never saw the lexicon, before the assessor saw it. Each
+# round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666,
+# 0.713, 0.660, then 0.764 and 0.837 for rounds s and q, written after the earlier rounds
+# were fixed, and 0.682, 0.779, 0.693 for rounds r (youth and net slang), p (dialects) and
+# o (contrast pairs)); each round was then fixed by phenomenon. These thresholds are what it
+# achieves now over 2,364 replies (macro-F1 0.959, false alarms 0.063 = 46/726, many of them
+# urgent wording kept visible as watch by design, and round o's near-pairs) less a small
+# margin, so a regression in any rule shows up here.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -67,5 +69,5 @@ def test_heldout_thresholds(heldout) -> None:
     assert scores.urgent_recall == 1.0, [
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
-    assert scores.none_false_alarm_rate <= 0.06
+    assert scores.none_false_alarm_rate <= 0.065
     assert scores.macro_f1 >= 0.955
