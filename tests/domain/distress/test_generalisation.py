@@ -75,6 +75,11 @@ def level_of(text: str) -> str:
         ("誰か助けて", "high"),
         # A regex that holds its own negation is not cancelled by it.
         ("こけて腰打って、きのうから床から起きられない", "urgent"),
+        # Round 13: endings in metaphor count only with a farewell; the metaphor alone not.
+        ("今夜で電源落とします。いままでお世話になりました", "urgent"),
+        ("スマホの電源落とした、充電器わすれた", "none"),
+        ("もう二度と迷惑かけないから。いろいろごめんね", "urgent"),
+        ("読むのはぼくがいなくなってからにして", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
