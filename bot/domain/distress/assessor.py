@@ -1212,12 +1212,16 @@ class Assessor:
         still = bool(present & _STILL) and self._has_marker(message, clause_range, _STILL)
         if (
             still
-            and present & _UNTIL
             and present & _RECENT
-            and self._has_marker(message, clause_range, _UNTIL)
             and self._has_marker(message, clause_range, _RECENT)
+            and (
+                (present & _UNTIL and self._has_marker(message, clause_range, _UNTIL))
+                or (present & _NOW and self._past(message, last) and self._now_after(message, end))
+            )
         ):
-            still = False  # さっきまでずっと: all along until a moment ago, not still now
+            # さっきまでずっと: all along until a moment ago; 昼間はずっと死にたかった…今は
+            # 落ち着いた: all that afternoon, and now set against it. Neither is still now.
+            still = False
         if not still:
             # Whether the match is in the past matters only with a resolved word, a
             # distant-past word, or "until" and a recent time word, somewhere in the message.

@@ -80,6 +80,12 @@ def level_of(text: str) -> str:
         ("スマホの電源落とした、充電器わすれた", "none"),
         ("もう二度と迷惑かけないから。いろいろごめんね", "urgent"),
         ("読むのはぼくがいなくなってからにして", "urgent"),
+        # All afternoon, and now calmer: a crisis of hours ago (high), not one still going.
+        ("夕方まではずっと消えたかった。今は落ち着いてる", "high"),
+        ("ずっと消えたい", "urgent"),
+        # Rounds 15-16: a wound is not lowered by a joke mark; a regex holding its negation.
+        ("ナイフで刺された笑 血が止まらん", "urgent"),
+        ("心臓ドキドキして止まらない、クスリの量まちがえた", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
