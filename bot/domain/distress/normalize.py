@@ -2,9 +2,11 @@
 
 Steps (all driven by data in ``lexicon.toml`` where a supporter might want to extend them):
 NFKC (full-width ASCII, half-width kana), control characters to spaces, variation selectors
-dropped, elongation removed (しにたーい, きえたぃ), slang and dialect rewrites (タヒ → 死,
+dropped, romaji and spaced-out letters read (see ``scripts``), elongation removed (しにたーい,
+きえたぃ), slang and dialect rewrites (タヒ → 死,
 死にとう → 死にたく, 博多 なか → ない), runaway repetition collapsed (つらいつらいつらい),
-and katakana spellings of distress words turned into hiragana (キエタイ → きえたい).
+and katakana spellings of distress words turned into hiragana (キエタイ → きえたい), or the
+whole message when it is written in katakana only.
 
 The result keeps two strings of equal length: ``text`` (what evidence spans quote) and
 ``tokenizer_text`` (the same, with katakana distress spellings in hiragana), so offsets
@@ -18,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .prefilter import SubstringGate, first_characters
+from .scripts import join_spaced_letters, katakana_only, romaji_to_kana
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
@@ -121,6 +124,8 @@ class Normalizer:
         text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
+        # Romaji and spaced-out letters (rare; each a cheap search when absent).
+        text = join_spaced_letters(romaji_to_kana(text))
         chars = set(text)  # for the gate and the repetition test
         mask = gate.mask(text, chars)
         gated = text
@@ -221,6 +226,8 @@ class Normalizer:
         # rewritten; loanwords (ナイフ, バイト) stay, so they never turn into ない or ば.
         if not _KATAKANA_RUN.search(text):
             return text
+        if katakana_only(text):
+            return katakana_to_hiragana(text)  # ハハガ タオレテ: all of it is Japanese
         return _KATAKANA_RUN.sub(self._maybe_hiragana, text)
 
     def _maybe_hiragana(self, match: re.Match[str]) -> str:
