@@ -1390,9 +1390,22 @@ class Assessor:
         for k in range(j + 1, n - 1):
             if tokens[k].sentence_mark:
                 return False
-            if tokens[k].speech_verb and tokens[k + 1].passive:
-                clinicians = self.grammar.clinicians
-                return not any(token.lemma in clinicians for token in tokens)
+            if tokens[k].speech_verb:
+                if tokens[k + 1].passive:
+                    clinicians = self.grammar.clinicians
+                    return not any(token.lemma in clinicians for token in tokens)
+                # 友達が…死にたいとか言うから: said by someone named as the subject earlier
+                # in the sentence, not by the person.
+                return self._other_speaker(message, last)
+        return False
+
+    @staticmethod
+    def _other_speaker(message: _Message, last: int) -> bool:
+        """Someone else is a subject (友達が, 母は) earlier in the sentence than ``last``."""
+        tokens = message.tokens
+        for j in range(message.sentence_range(last).start, last):
+            if tokens[j].other_person and j + 1 < last and tokens[j + 1].subject_particle:
+                return True
         return False
 
     def _other_subject(self, message: _Message, first: int, begin: int) -> bool:

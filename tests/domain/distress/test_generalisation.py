@@ -86,6 +86,9 @@ def level_of(text: str) -> str:
         # Rounds 15-16: a wound is not lowered by a joke mark; a regex holding its negation.
         ("ナイフで刺された笑 血が止まらん", "urgent"),
         ("心臓ドキドキして止まらない、クスリの量まちがえた", "urgent"),
+        # Words said by someone named as the subject are theirs; said to someone, mine.
+        ("姉が、もう消えたいって言うんです", "watch"),
+        ("消えたいって姉に言っちゃった", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
