@@ -910,11 +910,17 @@ class Assessor:
             mask = self._regex_gate.mask(text)
         rules = self._regex_sets.get(mask)
         if rules is None:
-            rules = tuple(
-                (self._regex_rules_all[k], self._regex_patterns[k])
-                for k in range(mask.bit_length())
-                if mask >> k & 1
-            )
+            # Only the set bits are visited (a few of hundreds), lowest first: new masks
+            # are common enough (several in a hundred replies) for a walk over every bit
+            # to cost more than the cache saves.
+            found = []
+            rest = mask
+            while rest:
+                low = rest & -rest
+                k = low.bit_length() - 1
+                found.append((self._regex_rules_all[k], self._regex_patterns[k]))
+                rest ^= low
+            rules = tuple(found)
             if len(self._regex_sets) < 10_000:
                 self._regex_sets[mask] = rules
         return rules
