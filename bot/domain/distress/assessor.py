@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
-from itertools import accumulate, compress, islice
+from itertools import accumulate, compress, islice, repeat
 from operator import attrgetter, or_
 from typing import Any
 
@@ -195,17 +195,15 @@ _CONTEXT = (
     | _OTHER_PERSON
     | _SPEECH_VERB
 )
-# The next _ELEMENT_BITS bits say which pattern elements a morpheme matches, element
-# number k as bit k modulo _ELEMENT_BITS. OR-ed over a message they show elements that
-# nothing in it matches: a rule that needs one of them cannot match (see
-# _Compiled.needs), and its matcher is not run. (Bits shared by several elements only
-# let a matcher run that finds nothing.)
+# The next bits say which pattern elements a morpheme matches: one bit for each element
+# that some rule needs (see _Compiled.needs; Assessor.element_bits), none for the others.
+# OR-ed over a message they show elements that nothing in it matches: a rule that needs
+# one of them cannot match, and its matcher is not run. (A bit per element, not shared:
+# with 60 bits shared by ~760 elements, half of the matchers run found nothing.)
 _FIRST_ELEMENT_BIT = 1 << 16
-_ELEMENT_BITS = 60
-_ELEMENT_MASK = ((1 << _ELEMENT_BITS) - 1) * _FIRST_ELEMENT_BIT
-# Bits from here up stand for the rules' word lists (unless_clause, unless_message,
-# soften_clause, boost): a morpheme has the bit of every list its lemma or surface is in.
-_FIRST_WORD_LIST_BIT = _FIRST_ELEMENT_BIT << _ELEMENT_BITS
+# Bits above the element bits stand for the rules' word lists (unless_clause,
+# unless_message, soften_clause, boost): a morpheme has the bit of every list its lemma
+# or surface is in (see Assessor.word_list_bits).
 # Average characters between spaces up to which spaces are taken to separate words.
 _WORD_CHUNK = 6
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
@@ -219,11 +217,6 @@ _Entry = tuple[int, int, int, Evidence]
 # A pattern element compiled for matching: (element number, "NEG" among the alternatives,
 # optional). A morpheme matches element number k when k is in its ``_Tok.elements``.
 _Step = tuple[int, bool, bool]
-
-
-def _element_bit(element: int) -> int:
-    """The bit of ``_Tok.flags`` that pattern element number ``element`` sets."""
-    return _FIRST_ELEMENT_BIT << element % _ELEMENT_BITS
 
 
 class _Compiled:
@@ -257,6 +250,7 @@ class _Compiled:
         rule: Rule,
         number: dict[int, int],
         list_bits: dict[frozenset[str], int],
+        element_bits: dict[int, int],
         other_person_categories: frozenset[str],
     ) -> None:
         def steps(elements: tuple[Element, ...]) -> tuple[_Step, ...]:
@@ -290,7 +284,7 @@ class _Compiled:
         needs = 0
         for element, negation, optional in (*self.words[1:], *self.all_of):
             if not (negation or optional):
-                needs |= _element_bit(element)
+                needs |= element_bits[element]
         self.needs = needs
         self.other_person = not other_person_categories.isdisjoint(rule.categories)
 
@@ -486,7 +480,7 @@ class _Tok:
                 if self.conditional or (self.negation and cform.startswith(_CONDITIONAL_FORM))
                 else 0
             )
-            | reduce(or_, map(_element_bit, elements), 0)
+            | reduce(or_, map(assessor.element_bits.get, elements, repeat(0)), 0)
         )
 
 
@@ -740,17 +734,32 @@ class Assessor:
                     self.element_keys.setdefault(key, []).append(
                         (number[id(element)], element.cforms.get(key))
                     )
+        # Each element that a rule needs beyond its first (not optional, not matched by a
+        # negation instead) gets a bit of _Tok.flags.
+        needed = {
+            number[id(element)]
+            for rule in lexicon.rules
+            for element in (*rule.words[1:], *rule.all_of)
+            if not (element.negation or element.optional)
+        }
+        self.element_bits = {
+            element: _FIRST_ELEMENT_BIT << k for k, element in enumerate(sorted(needed))
+        }
+        self._element_mask = ((1 << len(needed)) - 1) * _FIRST_ELEMENT_BIT
+        first_word_list_bit = _FIRST_ELEMENT_BIT << len(needed)
         # Each distinct word list of the rules gets a bit; each word, the bits of its lists.
         list_bits: dict[frozenset[str], int] = {}
         self.word_list_bits: dict[str, int] = {}
         for rule in lexicon.rules:
             for words in (rule.unless_clause, rule.unless_message, rule.soften_clause, rule.boost):
                 if words and words not in list_bits:
-                    bit = list_bits[words] = _FIRST_WORD_LIST_BIT << len(list_bits)
+                    bit = list_bits[words] = first_word_list_bit << len(list_bits)
                     for word in words:
                         self.word_list_bits[word] = self.word_list_bits.get(word, 0) | bit
         compiled = {
-            id(rule): _Compiled(rule, number, list_bits, grammar.other_person_categories)
+            id(rule): _Compiled(
+                rule, number, list_bits, self.element_bits, grammar.other_person_categories
+            )
             for rule in lexicon.rules
         }
         self.index: dict[str, tuple[_Compiled, ...]] = {
@@ -837,7 +846,7 @@ class Assessor:
         evidence: list[_Entry] = []
         seen: set[tuple[str, int]] = set()
         # Element bits no token has (a small positive int: quick to AND with).
-        absent = ~message.present & _ELEMENT_MASK
+        absent = ~message.present & self._element_mask
         for i in compress(range(message.n), map(_get_candidates, tokens)):
             clause: tuple[int, int] | None = None
             for rule in tokens[i].candidates:  # type: ignore[union-attr]
@@ -910,11 +919,17 @@ class Assessor:
             mask = self._regex_gate.mask(text)
         rules = self._regex_sets.get(mask)
         if rules is None:
-            rules = tuple(
-                (self._regex_rules_all[k], self._regex_patterns[k])
-                for k in range(mask.bit_length())
-                if mask >> k & 1
-            )
+            # Only the set bits are visited (a few of hundreds), lowest first: new masks
+            # are common enough (several in a hundred replies) for a walk over every bit
+            # to cost more than the cache saves.
+            found = []
+            rest = mask
+            while rest:
+                low = rest & -rest
+                k = low.bit_length() - 1
+                found.append((self._regex_rules_all[k], self._regex_patterns[k]))
+                rest ^= low
+            rules = tuple(found)
             if len(self._regex_sets) < 10_000:
                 self._regex_sets[mask] = rules
         return rules

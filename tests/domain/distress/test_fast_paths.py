@@ -418,23 +418,26 @@ def test_fast_constructors_build_the_same_objects() -> None:
 
 def test_element_bits_cover_every_needed_element() -> None:
     # A word or all_of rule is skipped when a message lacks the bit of an element it
-    # needs; each morpheme must carry the bit of every element it matches.
+    # needs; each morpheme must carry the bit of every needed element it matches, and
+    # each needed element has a bit of its own.
     from bot.domain.distress import assessor as module
 
     assess("お金がない。眠れない夜が続いて死にたい")
     default = module._default
     assert default is not None
-    element_bits = ((1 << module._ELEMENT_BITS) - 1) * module._FIRST_ELEMENT_BIT
+    bits = default.element_bits
+    assert len(set(bits.values())) == len(bits)
+    assert all(bit & default._element_mask == bit for bit in bits.values())
     for token in (*default._toks.values(), *default._merged.values()):
         expected = 0
         for element in token.elements:
-            expected |= module._element_bit(element)
-        assert token.flags & element_bits == expected, token.surface
+            expected |= bits.get(element, 0)
+        assert token.flags & default._element_mask == expected, token.surface
     rules = {id(rule): rule for rules in default.index.values() for rule in rules}.values()
     for compiled in rules:
         for element, negation, optional in (*compiled.words[1:], *compiled.all_of):
             if not (negation or optional):
-                assert compiled.needs & module._element_bit(element)
+                assert compiled.needs & bits[element]
 
 
 def test_case_variants_match_where_ignoring_case_does() -> None:
