@@ -3,10 +3,10 @@
 Steps (all driven by data in ``lexicon.toml`` where a supporter might want to extend them):
 NFKC (full-width ASCII, half-width kana), control characters to spaces, variation selectors
 dropped, romaji and spaced-out letters read (see ``scripts``), elongation removed (しにたーい,
-きえたぃ), slang and dialect rewrites (タヒ → 死,
-死にとう → 死にたく, 博多 なか → ない), runaway repetition collapsed (つらいつらいつらい),
-and katakana spellings of distress words turned into hiragana (キエタイ → きえたい), or the
-whole message when it is written in katakana only.
+きえたぃ), slang and dialect rewrites (タヒ → 死, 死にとう → 死にたく, 博多 なか → ない),
+runaway repetition collapsed (つらいつらいつらい), and katakana spellings of distress words
+turned into hiragana (キエタイ → きえたい), or the whole message when it is written in
+katakana only.
 
 The result keeps two strings of equal length: ``text`` (what evidence spans quote) and
 ``tokenizer_text`` (the same, with katakana distress spellings in hiragana), so offsets

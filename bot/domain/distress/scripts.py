@@ -93,6 +93,8 @@ def _word_to_kana(word: str) -> str | None:
             out.append("っ")
             i += 1
             continue
+        # Longest onset first (sh before s, ky before k); a consonant that no vowel
+        # follows, or a pair with no kana (yi), means the word is not romaji.
         for onset in _ONSETS:
             if word.startswith(onset, i):
                 end = i + len(onset)
@@ -102,7 +104,6 @@ def _word_to_kana(word: str) -> str | None:
                         out.append(kana)
                         i = end + 1
                         break
-                # shi, chi, tsu and ji as written (si, ti, tu are in the rows above)
         else:
             return None
     return "".join(out)
