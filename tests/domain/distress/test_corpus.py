@@ -6,12 +6,27 @@ from collections import Counter
 
 import pytest
 
+from bot.domain.distress import Assessor
+from bot.domain.distress.lexicon import load_lexicon
 from tests.tools.score_distress import DEFAULT_CORPUS, load_corpus, score
 
 
 @pytest.fixture(scope="module")
 def examples():
     return load_corpus(DEFAULT_CORPUS)
+
+
+@pytest.fixture(scope="module")
+def rules_only():
+    """The lexicon's verdicts without the urgency model (which is trained on these corpora,
+    so it would hide a rule that stopped working on them)."""
+    assessor = Assessor(load_lexicon())
+
+    def assess(text: str) -> tuple[str, tuple[str, ...]]:
+        assessment = assessor.assess(text)
+        return assessment.level.value, assessment.categories
+
+    return assess
 
 
 def test_corpus_meets_minimum_sizes(examples) -> None:
@@ -38,22 +53,35 @@ def test_corpus_thresholds(examples) -> None:
     assert scores.macro_f1 >= 0.90
 
 
+def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
+    scores = score(examples, rules_only)
+    assert scores.urgent_recall == 1.0
+    assert scores.none_false_alarm_rate <= 0.03
+    assert scores.macro_f1 >= 0.90
+
+
 # The held-out corpus: replies written in wordings the development corpus does not use, in
-# twenty-eight rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
-# j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…), each written and labelled blind by
-# someone who never saw the lexicon, before the assessor saw it. Each round's first score
-# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764,
-# 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast
+# thirty-one rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
+# j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…), each written and labelled
+# blind by someone who never saw the lexicon, before the assessor saw it. Each round's first
+# score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660,
+# 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast
 # pairs), 0.639 (n: risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary
 # days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i:
 # medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural month's
 # mix), 0.722 (f: people often missed by services), 0.858 (e: a second month's mix);
 # everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies only:
-# recall 0.569, 0.550 and 0.562 in c, b and Z); each round was then fixed by phenomenon.
-# These thresholds are what it achieves now over 5,261 replies (macro-F1 0.944, urgent
-# recall 0.988: 17 of 1,398 judged high where the blind labellers said urgent, such as a
-# strong rope asked for or 'nobody would mind if I were gone'; false alarms 0.052 =
-# 91/1,753) less a small margin, so a regression in any rule shows up here.
+# recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect urgent
+# wording: 0.766 by the rules, 0.821 with the urgency model (urgent recall 0.620 -> 0.880);
+# everyday replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260):
+# 17 and 29 made urgent by the rules, 12 and 16 more by the model); each round was then
+# fixed by phenomenon. The urgency model is trained on these replies, so what it adds here
+# says nothing about generalisation (python -m tests.tools.crossval_distress_model measures
+# that, round by round); the rules alone are held to their own thresholds, so a regression
+# in any rule shows up. Now over 6,047 replies: with the model macro-F1 0.933, urgent recall
+# 0.999, false alarms 0.072 = 167/2,312 (X and V are built of near misses); the rules alone
+# 0.927 / 0.975 (36 of 1,447 urgent replies missed, most from W, which the model finds) /
+# 0.072. The thresholds are those less a small margin.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -72,8 +100,15 @@ def test_heldout_is_separate_and_unique(examples, heldout) -> None:
 
 def test_heldout_thresholds(heldout) -> None:
     scores = score(heldout)
-    assert scores.urgent_recall >= 0.985, [
+    assert scores.urgent_recall >= 0.97, [
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
-    assert scores.none_false_alarm_rate <= 0.07
-    assert scores.macro_f1 >= 0.935
+    assert scores.none_false_alarm_rate <= 0.08
+    assert scores.macro_f1 >= 0.92
+
+
+def test_heldout_thresholds_by_the_rules_alone(heldout, rules_only) -> None:
+    scores = score(heldout, rules_only)
+    assert scores.urgent_recall >= 0.97
+    assert scores.none_false_alarm_rate <= 0.08
+    assert scores.macro_f1 >= 0.92
