@@ -14,8 +14,9 @@ issue's other figure: the least any lemma-based assessor must do with fugashi's 
 
 Then ``assess``'s stages are timed one by one on the same replies, each on the previous
 stage's output: normalising, MeCab's parse (the C call alone), splitting its output into
-lines and looking the morphemes up in the per-line cache, and the rules (matching and
-judging). In ``assess`` the stages take longer than alone: run back to back, each evicts
+lines and looking the morphemes up in the per-line cache, the rules (matching and judging)
+and the urgency model's second opinion (on the replies the rules did not find urgent). In
+``assess`` the stages take longer than alone: run back to back, each evicts
 the others' data from the CPU caches (MeCab's dictionary and connection matrix are large),
 so the difference is printed as its own line.
 """
@@ -31,8 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.domain.distress import Assessor
+from bot.domain.distress import Assessor, Level
 from bot.domain.distress.lexicon import load_lexicon
+from bot.domain.distress.model import load_model
 from bot.domain.distress.tokenizer import bare_tokenize, get_tagger
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "distress_corpus.jsonl"
@@ -135,6 +137,21 @@ def _stage_times(assessor: Assessor, texts: list[str]) -> dict[str, float]:
         ),
     }
     times["lines + cache lookup"] -= times["MeCab parse"]  # _tokens parses too
+    model = assessor.model
+    if model is not None:
+        judged = [
+            (text, tokenizer_text, morphemes)
+            for (text, tokenizer_text, mask), morphemes in zip(normalized, tokens, strict=True)
+        ]
+        verdicts = [assessor._assess_tokens(text, tt, morphemes) for text, tt, morphemes in judged]
+        times["urgency model"] = _time_items(
+            assessor._second_opinion,
+            [
+                (model, verdict, text, tokenizer_text, morphemes)
+                for verdict, (text, tokenizer_text, morphemes) in zip(verdicts, judged, strict=True)
+                if verdict.level is not Level.URGENT
+            ],
+        )
     return times
 
 
@@ -145,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     seen: set[str] = set()
     warm_up = make_replies(2_000, seed=0, exclude=seen)
     batches = [make_replies(count, seed=run + 1, exclude=seen) for run in range(runs)]
-    assessor = Assessor(load_lexicon())  # what assess() does, with its stages at hand
+    # What assess() does, with its stages at hand.
+    assessor = Assessor(load_lexicon(), load_model())
     for text in warm_up:  # tagger, lexicon, word-level caches
         assessor.assess(text)
         bare_tokenize(text)

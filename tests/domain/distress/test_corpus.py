@@ -100,11 +100,11 @@ def test_heldout_is_separate_and_unique(examples, heldout) -> None:
 
 def test_heldout_thresholds(heldout) -> None:
     scores = score(heldout)
-    assert scores.urgent_recall >= 0.97, [
+    assert scores.urgent_recall >= 0.99, [
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
     assert scores.none_false_alarm_rate <= 0.08
-    assert scores.macro_f1 >= 0.92
+    assert scores.macro_f1 >= 0.925
 
 
 def test_heldout_thresholds_by_the_rules_alone(heldout, rules_only) -> None:

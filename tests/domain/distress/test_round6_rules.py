@@ -1,14 +1,22 @@
-"""Rules added after held-out round 6: one invented wording each, and a harmless neighbour."""
+"""Rules added after held-out round 6: one invented wording each, and a harmless neighbour.
+
+These check the lexicon's own discrimination, so they ask the rules alone: the urgency model
+(a learned second opinion that only raises) is measured statistically instead, by the
+corpus tests and ``tests.tools.crossval_distress_model``.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.domain.distress import assess
+from bot.domain.distress import Assessor
+from bot.domain.distress.lexicon import load_lexicon
+
+_RULES = Assessor(load_lexicon())
 
 
 def level_of(text: str) -> str:
-    return assess(text).level.value
+    return _RULES.assess(text).level.value
 
 
 @pytest.mark.parametrize(
