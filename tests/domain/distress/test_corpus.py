@@ -79,9 +79,9 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # says nothing about generalisation (python -m tests.tools.crossval_distress_model measures
 # that, round by round); the rules alone are held to their own thresholds, so a regression
 # in any rule shows up. Now over 6,047 replies: with the model macro-F1 0.933, urgent recall
-# 0.999, false alarms 0.072 = 167/2,312 (X and V are built of near misses); the rules alone
-# 0.927 / 0.975 (36 of 1,447 urgent replies missed, most from W, which the model finds) /
-# 0.072. The thresholds are those less a small margin.
+# 0.999, false alarms 0.072 = 167/2,312 (X and V are built of near misses; 141 of the 167
+# are watch); the rules alone 0.929 / 0.983 (25 of 1,447 urgent replies missed) / 0.072.
+# The thresholds are those less a small margin.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -109,6 +109,6 @@ def test_heldout_thresholds(heldout) -> None:
 
 def test_heldout_thresholds_by_the_rules_alone(heldout, rules_only) -> None:
     scores = score(heldout, rules_only)
-    assert scores.urgent_recall >= 0.97
+    assert scores.urgent_recall >= 0.975
     assert scores.none_false_alarm_rate <= 0.08
     assert scores.macro_f1 >= 0.92
