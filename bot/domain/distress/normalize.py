@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .prefilter import SubstringGate, first_characters
-from .scripts import join_spaced_letters, katakana_only, romaji_to_kana
+from .scripts import SPACED_LETTER, join_spaced_letters, katakana_only, romaji_to_kana
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
@@ -49,7 +49,22 @@ _PAIR_THRICE = re.compile(r"(?s)(.)\1\1\1|(..)(?:.{0,6}?\2){2}")
 _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
-_TRANSLATED = re.compile("[" + "".join(sorted(map(chr, _TRANSLATE))) + "]")
+_TRANSLATED_CHARS = "".join(sorted(map(chr, _TRANSLATE)))
+_TRANSLATED = re.compile(f"[{_TRANSLATED_CHARS}]")
+# Whether the translation, romaji_to_kana or join_spaced_letters may change a text: a
+# character to translate, two Latin letters in a row (romaji), or a letter between two
+# spaces (every run of spaced letters has one). Most texts have none, and one search says
+# so; it starts with a class of those first characters, so the regex engine skips ahead to
+# them, and looks behind to see which one it found.
+_MAY_READ = re.compile(
+    f"[{_TRANSLATED_CHARS}A-Za-z ]"
+    f"(?:(?<=[{_TRANSLATED_CHARS}])|(?<=[A-Za-z])[A-Za-z]|(?<= )[{SPACED_LETTER}] )"
+)
+# The characters not in NFKC that replies have most often (…, full-width ! ? ~ and space),
+# with their NFKC forms (see _nfkc).
+_COMMON_COMPATIBILITY = tuple(
+    (char, unicodedata.normalize("NFKC", char)) for char in "…！？～\u3000"
+)
 # What the elongation and small-vowel steps of Normalizer._rewrite need to find: a kana or
 # kanji right before a long mark or small vowel. Most texts have none; the first regex,
 # a plain character class, is the quicker one to say so.
@@ -121,11 +136,11 @@ class Normalizer:
         its own after them, so that one pass over the text gates both. The mask is None if
         normalising changed the text after it was gated (the caller asks ``gate`` again).
         """
-        text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
-        if _TRANSLATED.search(text):
-            text = text.translate(_TRANSLATE)
-        # Romaji and spaced-out letters (rare; each a cheap search when absent).
-        text = join_spaced_letters(romaji_to_kana(text))
+        text = raw if _is_normalized("NFKC", raw) else _nfkc(raw)
+        if _MAY_READ.search(text) is not None:  # rare: one search for the three steps
+            if _TRANSLATED.search(text):
+                text = text.translate(_TRANSLATE)
+            text = join_spaced_letters(romaji_to_kana(text))
         chars = set(text)  # for the gate and the repetition test
         mask = gate.mask(text, chars)
         gated = text
@@ -240,6 +255,19 @@ class Normalizer:
                 self._run_cache.clear()
             self._run_cache[run] = convert
         return katakana_to_hiragana(run) if convert else run
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, quicker for the usual characters not in NFKC.
+
+    A character replaced by its own NFKC form leaves the text's NFKC as it was (both have
+    the same compatibility decomposition), so once the common ones are replaced, a text
+    already in NFKC is the answer; only others (half-width kana, full-width letters) need
+    the full normalisation, which costs several times more.
+    """
+    for char, form in _COMMON_COMPATIBILITY:
+        text = text.replace(char, form)
+    return text if _is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _may_elongate(text: str) -> bool:
