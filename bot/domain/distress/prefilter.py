@@ -3,15 +3,16 @@
 Most replies contain nothing a slang, emoji or rewrite rule reacts to. Two kinds of test
 are derived from a pattern's structure: the characters a match can start with, and a set of
 substrings one of which every match contains (:func:`required_substrings`). A
-:class:`SubstringGate` searches a text for the substrings of many patterns at once, in one
-regex call, and says which patterns may match.
+:class:`SubstringGate` searches a text for the substrings of many patterns at once (one
+regex search per character of the text that a substring starts with, case-insensitive ones
+apart), and says which patterns may match.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import product
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -372,16 +373,15 @@ class SubstringGate:
         self._exact_by_first: dict[str, Callable[..., Any]] = {}
         self._exact_bits: dict[Any, int] = {}
         for char, group in by_first.items():
-            search, _, bits, _ = _lookup(group, 0, common)
-            self._exact_by_first[char] = search  # type: ignore[assignment]
+            search, bits = _exact_lookup(group, common)
+            self._exact_by_first[char] = search
             self._exact_bits.update(bits)
         self._exact_firsts = frozenset(by_first)
-        self._folded_search, self._folded_find, self._folded_bits, first = _lookup(
-            folded, re.IGNORECASE, common
+        # Substrings ignoring case: where one may start, whether one starts there, and all
+        # of them from there on (see _folded_lookup).
+        self._folded_first, self._folded_match, self._folded_find, self._folded_bits = (
+            _folded_lookup(folded, re.IGNORECASE, common)
         )
-        # The folded search's first, cheaper step, called directly by mask(): on most texts
-        # it says no, and the step after it costs a Python call more.
-        self._folded_first = first or _never
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
@@ -401,10 +401,18 @@ class SubstringGate:
             while found is not None:
                 mask |= bits[found.group()]
                 found = search(text, found.start() + 1)
-        if self._folded_first(text) is not None and self._folded_search(text):  # type: ignore[misc]
-            bits = self._folded_bits
-            for match in self._folded_find(text):  # type: ignore[misc]
-                mask |= bits[match.lastindex]
+        # Ignoring case: the first search finds nothing in most texts. Where it finds a
+        # possible first character (most often a w ending the text), one match there says
+        # whether a substring starts there; only if one does are they all looked for.
+        found = self._folded_first(text)
+        while found is not None:
+            start = found.start()
+            if self._folded_match(text, start) is not None:
+                bits = self._folded_bits
+                for match in self._folded_find(text, start):
+                    mask |= bits[match.lastindex]
+                break
+            found = self._folded_first(text, start + 1)
         if self._slices == 2:
             return mask & mask >> self._count & self._low
         return self._and_slices(mask)
@@ -434,67 +442,88 @@ def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     return sets
 
 
-def _never(text: str) -> None:
-    """A search that finds nothing (there is nothing to look for)."""
-    return None
+def _exact_lookup(
+    table: dict[str, int], common: Counter[str]
+) -> tuple[Callable[..., re.Match[str] | None], dict[str, int]]:
+    """(search, bits per found substring) for the case-sensitive substrings in ``table``.
 
-
-def _lookup(
-    table: dict[str, int], flags: int, common: Counter[str]
-) -> tuple[
-    Callable[[str], object] | None,
-    Callable[[str], object] | None,
-    dict[Any, int],
-    Callable[[str], object] | None,
-]:
-    """(search, find-all, bits per found key, first step) for the substrings in ``table``.
-
-    Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
-    repeats it from one character after each find (no find-all). Ignoring case: search is
-    a quick test that is true whenever find-all finds something, and its first step (a
-    class of first characters, true whenever search is) comes back too, for callers that
-    test it before calling search (case-sensitively None). Either way overlapping
-    substrings are all seen, but at one position only one: the longest (case-sensitive:
-    the text picks one path through the trie and the deepest substring on it wins, and
-    every other substring found there is its prefix). So each substring's bits include
-    those of its prefixes.
+    Search is a trie of the substrings, and :meth:`SubstringGate.mask` repeats it from one
+    character after each find. Overlapping substrings are all seen, but at one position
+    only one: the longest (the text picks one path through the trie and the deepest
+    substring on it wins, and every other substring found there is its prefix). So each
+    substring's bits include those of its prefixes.
     """
-    if not table:
-        return None, None, {}, None
     needles = sorted(table, key=lambda needle: (-len(needle), needle))
-    bits: dict[Any, int] = {}
+    bits: dict[str, int] = {}
     for needle in needles:
         mask = 0
         for other, other_bits in table.items():
-            # (Case-sensitive, a plain prefix test: the regex one made start-up seconds
-            # slower with a thousand substrings.)
-            if len(other) <= len(needle) and (
-                needle.startswith(other)
-                if not flags
-                else re.fullmatch(re.escape(other), needle[: len(other)], flags)
+            # (A plain prefix test: a regex one made start-up seconds slower with a
+            # thousand substrings.)
+            if len(other) <= len(needle) and needle.startswith(other):
+                mask |= other_bits
+        bits[needle] = mask
+    # The matched text is the substring itself.
+    return re.compile(_trie(needles, common)).search, bits
+
+
+def _folded_lookup(
+    table: dict[str, int], flags: int, common: Counter[str]
+) -> tuple[
+    Callable[..., re.Match[str] | None],
+    Callable[..., re.Match[str] | None],
+    Callable[..., Iterator[re.Match[str]]],
+    dict[int, int],
+]:
+    """(first, match, find-all, bits per group) for the substrings in ``table``, ignoring case.
+
+    First searches for a character a substring can start with; match tells whether one
+    starts at a given position; find-all finds them all from a position on, each as a
+    numbered group (the bits of group k are the k-th entry). Ignoring case, the matched
+    text may differ from the substring, and the text no longer picks one path through a
+    trie: find-all tries plain alternatives, longest first, at every position; at one
+    position only the longest is found, so again each substring's bits include those of
+    the substrings it starts with.
+
+    All three are case-sensitive regexes in which each character of a substring is the
+    class of every character it matches with ``flags`` (k: also the Kelvin sign, s: the long
+    s, ...): they match exactly where the substrings match ignoring case, and are quicker,
+    as the regex engine compares a class at once where it would fold each character's case,
+    and skips an alternative whose first class does not match.
+    """
+    if not table:
+        return _never, _never, _none_found, {}
+    needles = sorted(table, key=lambda needle: (-len(needle), needle))
+    bits: dict[str, int] = {}
+    for needle in needles:
+        mask = 0
+        for other, other_bits in table.items():
+            if len(other) <= len(needle) and re.fullmatch(
+                re.escape(other), needle[: len(other)], flags
             ):
                 mask |= other_bits
         bits[needle] = mask
-    if not flags:
-        # The matched text is the substring itself.
-        return re.compile(_trie(needles, common)).search, None, bits, None
-    # Ignoring case, the matched text may differ from the substring, and the text no
-    # longer picks one path through a trie: plain alternatives, longest first, with
-    # numbered groups, tried at every position. The quick test comes in two steps, each
-    # true whenever find-all finds something: a character class of the first characters
-    # in all their cases (the regex engine skips ahead to them by itself), then, on the
-    # texts that have one
-    # (any w or k), a trie of the substrings, true only if one of them is in the text.
-    first = re.compile(_case_variants({needle[0] for needle in needles}, flags)).search
-    contains = re.compile(_trie(needles, common), flags).search
+    variants = _case_variant_sets({char for needle in needles for char in needle}, flags)
 
-    def search(text: str) -> bool:
-        return first(text) is not None and contains(text) is not None
+    def render(char: str) -> str:
+        return _class(variants[char])
 
-    grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
-    find = re.compile(f"(?=(?:{grouped}))", flags).finditer
+    first = re.compile(_class(set().union(*(variants[needle[0]] for needle in needles))))
+    match = re.compile(_trie(needles, common, render)).match
+    grouped = "|".join(f"({''.join(map(render, needle))})" for needle in needles)
+    find = re.compile(f"(?=(?:{grouped}))").finditer
     folded_bits = {k: bits[needle] for k, needle in enumerate(needles, start=1)}
-    return search, find, folded_bits, first
+    return first.search, match, find, folded_bits
+
+
+def _never(text: str, position: int = 0) -> None:
+    """A search or match that finds nothing (there is nothing to look for)."""
+    return None
+
+
+def _none_found(text: str, position: int = 0) -> Iterator[re.Match[str]]:
+    """A find-all that finds nothing."""
+    return iter(())
 
 
 # Every character that has another case (or folds to one that has) is below this.
@@ -507,21 +536,44 @@ def _case_variants(chars: set[str], flags: int) -> str:
     It matches exactly where the class ``[chars]`` with IGNORECASE does (k also matches
     the Kelvin sign, s the long s, ...), but a case-sensitive class is about twice as
     quick to search. Found by asking the regex engine itself about every character
-    that has cases, once per gate (about 20 ms).
+    that has cases (about 20 ms).
     """
-    ignoring_case = re.compile("[" + "".join(sorted(map(re.escape, chars))) + "]", flags)
+    return _class(_matched_by(chars, flags))
+
+
+def _case_variant_sets(chars: set[str], flags: int) -> dict[str, frozenset[str]]:
+    """Each of ``chars`` with every character it matches with ``flags`` (itself included)."""
+    matched = _matched_by(chars, flags)  # one scan for all: each one's are among these
+    return {
+        char: frozenset(other for other in matched if re.fullmatch(re.escape(char), other, flags))
+        | {char}
+        for char in chars
+    }
+
+
+def _matched_by(chars: set[str], flags: int) -> set[str]:
+    """Every character that one of ``chars`` matches with ``flags``, and ``chars``."""
+    ignoring_case = re.compile(_class(chars), flags)
     candidates = "".join(map(chr, range(_CASED_BELOW)))
-    variants = set(ignoring_case.findall(candidates)) | chars
-    return "[" + "".join(sorted(map(re.escape, variants))) + "]"
+    return set(ignoring_case.findall(candidates)) | chars
 
 
-def _trie(strings: Sequence[str], common: Counter[str]) -> str:
+def _class(chars: AbstractSet[str]) -> str:
+    """A regex matching any one of ``chars`` (a plain character if it is the only one)."""
+    if len(chars) == 1:
+        return re.escape(next(iter(chars)))
+    return "[" + "".join(sorted(map(re.escape, chars))) + "]"
+
+
+def _trie(
+    strings: Sequence[str], common: Counter[str], render: Callable[[str], str] = re.escape
+) -> str:
     """A regex matching any of ``strings`` (non-empty), longest first, branching per character.
 
     One alternative per first character: at each position the regex engine tries a few
     dozen single-character tests instead of every string. It tries them in order until the
     one for the character there, so the characters most ``common`` come first (a plain
-    reordering: at most one alternative can match).
+    reordering: at most one alternative can match). ``render``: each character's regex.
     """
     children: dict[str, list[str]] = {}
     for string in strings:
@@ -529,9 +581,9 @@ def _trie(strings: Sequence[str], common: Counter[str]) -> str:
     alternatives = []
     for first in sorted(children, key=lambda char: (-common[char], char)):
         rests = [rest for rest in children[first] if rest]
-        branch = re.escape(first)
+        branch = render(first)
         if rests:
             optional = len(rests) < len(children[first])  # a string ends here too
-            branch += f"(?:{_trie(rests, common)}{'|' if optional else ''})"
+            branch += f"(?:{_trie(rests, common, render)}{'|' if optional else ''})"
         alternatives.append(branch)
     return "|".join(alternatives)
