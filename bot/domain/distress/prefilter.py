@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import product
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -377,10 +377,10 @@ class SubstringGate:
             self._exact_by_first[char] = search
             self._exact_bits.update(bits)
         self._exact_firsts = frozenset(by_first)
-        # Substrings ignoring case: where one may start, whether one starts there, and all
-        # of them from there on (see _folded_lookup).
-        self._folded_first, self._folded_match, self._folded_find, self._folded_bits = (
-            _folded_lookup(folded, re.IGNORECASE, common)
+        # Substrings ignoring case: where one may start, and the longest that starts at a
+        # position (see _folded_lookup).
+        self._folded_first, self._folded_longest, self._folded_bits = _folded_lookup(
+            folded, re.IGNORECASE
         )
 
     def any(self, text: str) -> bool:
@@ -401,17 +401,15 @@ class SubstringGate:
             while found is not None:
                 mask |= bits[found.group()]
                 found = search(text, found.start() + 1)
-        # Ignoring case: the first search finds nothing in most texts. Where it finds a
-        # possible first character (most often a w ending the text), one match there says
-        # whether a substring starts there; only if one does are they all looked for.
+        # Ignoring case: the first search finds nothing in most texts; at each possible
+        # first character it finds (most often a w ending the text), one match says which
+        # substring, if any, starts there.
         found = self._folded_first(text)
         while found is not None:
             start = found.start()
-            if self._folded_match(text, start) is not None:
-                bits = self._folded_bits
-                for match in self._folded_find(text, start):
-                    mask |= bits[match.lastindex]
-                break
+            longest = self._folded_longest(text, start)
+            if longest is not None:
+                mask |= self._folded_bits[longest.lastindex]
             found = self._folded_first(text, start + 1)
         if self._slices == 2:
             return mask & mask >> self._count & self._low
@@ -468,62 +466,50 @@ def _exact_lookup(
 
 
 def _folded_lookup(
-    table: dict[str, int], flags: int, common: Counter[str]
+    table: dict[str, int], flags: int
 ) -> tuple[
-    Callable[..., re.Match[str] | None],
-    Callable[..., re.Match[str] | None],
-    Callable[..., Iterator[re.Match[str]]],
-    dict[int, int],
+    Callable[..., re.Match[str] | None], Callable[..., re.Match[str] | None], dict[int, int]
 ]:
-    """(first, match, find-all, bits per group) for the substrings in ``table``, ignoring case.
+    """(first, longest, bits per group) for the substrings in ``table``, ignoring case.
 
-    First searches for a character a substring can start with; match tells whether one
-    starts at a given position; find-all finds them all from a position on, each as a
-    numbered group (the bits of group k are the k-th entry). Ignoring case, the matched
-    text may differ from the substring, and the text no longer picks one path through a
-    trie: find-all tries plain alternatives, longest first, at every position; at one
-    position only the longest is found, so again each substring's bits include those of
-    the substrings it starts with.
+    First searches for a character a substring can start with. Longest matches the longest
+    substring that starts at a given position, as the plain alternatives, longest first,
+    each ending in an empty group: the group's number (``lastindex``) says which one, and
+    the bits of group k are the k-th entry. (Ignoring case, the matched text may differ
+    from the substring, and the text no longer picks one path through a trie.) At one
+    position only the longest is found, so each substring's bits include those of the
+    substrings it starts with.
 
-    All three are case-sensitive regexes in which each character of a substring is the
-    class of every character it matches with ``flags`` (k: also the Kelvin sign, s: the long
-    s, ...): they match exactly where the substrings match ignoring case, and are quicker,
-    as the regex engine compares a class at once where it would fold each character's case,
-    and skips an alternative whose first class does not match.
+    Both are case-sensitive regexes in which each character of a substring is the class of
+    every character it matches with ``flags`` (k: also the Kelvin sign, s: the long s, ...):
+    they match exactly where the substrings match ignoring case, and are much quicker. The
+    regex engine compares a class at once where it would fold each character's case, and
+    skips an alternative whose first character or class does not match the text, which it
+    cannot do for one that starts with a group or a case-folded character (it then tries
+    each of a hundred alternatives in full: about 100 µs on a text with a match).
     """
     if not table:
-        return _never, _never, _none_found, {}
+        return _never, _never, {}
     needles = sorted(table, key=lambda needle: (-len(needle), needle))
-    bits: dict[str, int] = {}
-    for needle in needles:
+    variants = _case_variant_sets({char for needle in needles for char in needle}, flags)
+    first = _class(set().union(*(variants[needle[0]] for needle in needles)))
+    alternatives = ("".join(_class(variants[char]) for char in needle) for needle in needles)
+    longest = "|".join(f"{alternative}()" for alternative in alternatives)
+    bits: dict[int, int] = {}
+    for number, needle in enumerate(needles, start=1):
         mask = 0
         for other, other_bits in table.items():
             if len(other) <= len(needle) and re.fullmatch(
                 re.escape(other), needle[: len(other)], flags
             ):
                 mask |= other_bits
-        bits[needle] = mask
-    variants = _case_variant_sets({char for needle in needles for char in needle}, flags)
-
-    def render(char: str) -> str:
-        return _class(variants[char])
-
-    first = re.compile(_class(set().union(*(variants[needle[0]] for needle in needles))))
-    match = re.compile(_trie(needles, common, render)).match
-    grouped = "|".join(f"({''.join(map(render, needle))})" for needle in needles)
-    find = re.compile(f"(?=(?:{grouped}))").finditer
-    folded_bits = {k: bits[needle] for k, needle in enumerate(needles, start=1)}
-    return first.search, match, find, folded_bits
+        bits[number] = mask
+    return re.compile(first).search, re.compile(longest).match, bits
 
 
 def _never(text: str, position: int = 0) -> None:
     """A search or match that finds nothing (there is nothing to look for)."""
     return None
-
-
-def _none_found(text: str, position: int = 0) -> Iterator[re.Match[str]]:
-    """A find-all that finds nothing."""
-    return iter(())
 
 
 # Every character that has another case (or folds to one that has) is below this.
@@ -565,15 +551,13 @@ def _class(chars: AbstractSet[str]) -> str:
     return "[" + "".join(sorted(map(re.escape, chars))) + "]"
 
 
-def _trie(
-    strings: Sequence[str], common: Counter[str], render: Callable[[str], str] = re.escape
-) -> str:
+def _trie(strings: Sequence[str], common: Counter[str]) -> str:
     """A regex matching any of ``strings`` (non-empty), longest first, branching per character.
 
     One alternative per first character: at each position the regex engine tries a few
     dozen single-character tests instead of every string. It tries them in order until the
     one for the character there, so the characters most ``common`` come first (a plain
-    reordering: at most one alternative can match). ``render``: each character's regex.
+    reordering: at most one alternative can match).
     """
     children: dict[str, list[str]] = {}
     for string in strings:
@@ -581,9 +565,9 @@ def _trie(
     alternatives = []
     for first in sorted(children, key=lambda char: (-common[char], char)):
         rests = [rest for rest in children[first] if rest]
-        branch = render(first)
+        branch = re.escape(first)
         if rests:
             optional = len(rests) < len(children[first])  # a string ends here too
-            branch += f"(?:{_trie(rests, common, render)}{'|' if optional else ''})"
+            branch += f"(?:{_trie(rests, common)}{'|' if optional else ''})"
         alternatives.append(branch)
     return "|".join(alternatives)
