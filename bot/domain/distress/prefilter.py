@@ -538,7 +538,8 @@ def _never(text: str, position: int = 0) -> None:
 
 
 # How many of the first characters most common in the substrings share one search (see
-# SubstringGate.__init__): on bench replies 24 cost least, about 10% less than none.
+# SubstringGate.__init__): on bench replies 24 cost least, about 10% less than a search for
+# each character.
 _SHARED_FIRSTS = 24
 
 
@@ -546,19 +547,14 @@ _SHARED_FIRSTS = 24
 _CASED_BELOW = 0x20000
 
 
-def _case_variants(chars: set[str], flags: int) -> str:
-    """A case-sensitive class of every character that ``chars`` match with ``flags``.
-
-    It matches exactly where the class ``[chars]`` with IGNORECASE does (k also matches
-    the Kelvin sign, s the long s, ...), but a case-sensitive class is about twice as
-    quick to search. Found by asking the regex engine itself about every character
-    that has cases (about 20 ms).
-    """
-    return _class(_matched_by(chars, flags))
-
-
 def _case_variant_sets(chars: set[str], flags: int) -> dict[str, frozenset[str]]:
-    """Each of ``chars`` with every character it matches with ``flags`` (itself included)."""
+    """Each of ``chars`` with every character it matches with ``flags`` (itself included).
+
+    With IGNORECASE, k also matches the Kelvin sign, s the long s, ...: a case-sensitive
+    class of them matches exactly where the character does, and is quicker to search.
+    Found by asking the regex engine itself about every character that has cases (about
+    20 ms).
+    """
     matched = _matched_by(chars, flags)  # one scan for all: each one's are among these
     return {
         char: frozenset(other for other in matched if re.fullmatch(re.escape(char), other, flags))
