@@ -127,6 +127,8 @@ class Normalizer:
         )
         self._gate = SubstringGate(self.gated_patterns)
         self._own_bits = (1 << len(self.gated_patterns)) - 1
+        # The first characters of each rewrite, by its gate bit (see _may_start).
+        self._starts_by_bit = [starts for _, _, starts in (*self._early, *self._rewrites)]
         self._late_bits = self._own_bits >> len(self._early) << len(self._early)  # not early
 
     def __call__(self, raw: str) -> NormalizedText:
@@ -154,10 +156,11 @@ class Normalizer:
         mask = gate.mask(text, chars)
         gated = text
         kana = _KANA_TO_REWRITE.search(text) is not None
-        if mask & self._own_bits or (kana and _may_elongate(text)):
+        own = mask & self._own_bits
+        if (own and self._may_start(own, chars)) or (kana and _may_elongate(text)):
             # Rewriting asks this normaliser's own gate again after each change: in a long
             # text that changes often, a smaller gate than ``gate`` (rewrites only).
-            rewritten, _ = self._rewrite_gated(text, mask & self._own_bits, self._gate, chars)
+            rewritten, _ = self._rewrite_gated(text, own, self._gate, chars)
             if rewritten != text:
                 text, chars = rewritten, set(rewritten)
                 kana = _KANA_TO_REWRITE.search(text) is not None
@@ -171,6 +174,22 @@ class Normalizer:
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
         tokenizer_text = self._hiraganise_katakana_words(text) if kana else text
         return text, tokenizer_text, mask if text == gated else None
+
+    def _may_start(self, mask: int, chars: set[str]) -> bool:
+        """False only if no rewrite whose bit ``mask`` sets can start with one of ``chars``.
+
+        :meth:`_rewrite_gated` runs only such rewrites (and the elongation steps): if there
+        is none, and no elongation, it changes nothing, and is not called. The gate often
+        lets a rewrite through that cannot start in the text (one for ?ない finds ない).
+        """
+        starts_by_bit = self._starts_by_bit
+        while mask:
+            lowest = mask & -mask
+            starts = starts_by_bit[lowest.bit_length() - 1]
+            if starts is None or not starts.isdisjoint(chars):
+                return True
+            mask ^= lowest
+        return False
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
