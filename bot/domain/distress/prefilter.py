@@ -377,14 +377,13 @@ class SubstringGate:
         # are in most replies, and one search with the tries of all of them costs less than
         # one search each: at their positions the engine tries a few dozen alternatives.
         shared = sorted(by_first, key=lambda char: (-common[char], char))[:_SHARED_FIRSTS]
-        self._shared_firsts = frozenset(shared)
         self._shared_search = _trie_search(
             [needle for char in shared for needle in by_first[char]], common
         )
         self._exact_by_first = {
             char: _trie_search(list(group), common)
             for char, group in by_first.items()
-            if char not in self._shared_firsts
+            if char not in shared
         }
         self._exact_firsts = frozenset(self._exact_by_first)
         # Substrings ignoring case: where one may start, and the longest that starts at a
@@ -401,19 +400,17 @@ class SubstringGate:
         """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
         mask = self.always
         bits = self._exact_bits
-        if chars is None:
-            chars = set(text)
-        if not self._shared_firsts.isdisjoint(chars):
-            search = self._shared_search
-            # One search per substring found, each from one character after the previous
-            # find: at each position the longest substring there (as find-all would give),
-            # and the engine skips to the next possible first character by itself.
-            found = search(text)
-            while found is not None:
-                mask |= bits[found.group()]
-                found = search(text, found.start() + 1)
+        # The shared first characters are in nearly every reply: searched without asking.
+        # One search per substring found, each from one character after the previous find:
+        # at each position the longest substring there (as find-all would give), and the
+        # engine skips to the next possible first character by itself.
+        search = self._shared_search
+        found = search(text)
+        while found is not None:
+            mask |= bits[found.group()]
+            found = search(text, found.start() + 1)
         by_first = self._exact_by_first
-        for char in self._exact_firsts.intersection(chars):
+        for char in self._exact_firsts.intersection(text if chars is None else chars):
             search = by_first[char]
             found = search(text)
             while found is not None:
