@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .prefilter import SubstringGate, first_characters
-from .scripts import join_spaced_letters, katakana_only, romaji_to_kana
+from .scripts import SPACED_LETTER, join_spaced_letters, katakana_only, romaji_to_kana
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
@@ -28,6 +28,9 @@ __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 # presentation selectors and joiners carry no meaning here.
 _TRANSLATE = {ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", ord("\u3000"): " "}
 _TRANSLATE.update(dict.fromkeys(map(ord, "\ufe0e\ufe0f\u200b\u200d"), None))
+# The same as (character, replacement) pairs: a few str.replace calls are quicker than
+# str.translate, which looks every character of a Japanese text up in the table.
+_TRANSLATE_PAIRS = tuple((chr(code), into or "") for code, into in _TRANSLATE.items())
 
 # Elongation inside hiragana words: しにたーい, つらぁぁい, むりー.
 _LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
@@ -45,15 +48,35 @@ _SMALL_TO_FULL = str.maketrans("ぁぃぅぇぉァィゥェォ", "あいうえ�
 _REPEATED_PHRASE = re.compile(r"(.{2,8}?)\1{2,}")
 _REPEATED_CHAR = re.compile(r"(.)\1{3,}")
 # What either needs (see _pair_repeats).
-_PAIR_THRICE = re.compile(r"(?s)(.)\1\1\1|(..)(?:.{0,6}?\2){2}")
+# (Either way the first character recurs 2-8 characters on: a look-ahead for that first
+# rules out most positions at once, about twice as quick as without it.)
+_PAIR_THRICE = re.compile(r"(?s)(.)(?=.{1,7}\1)(?:\1\1\1|(.).{0,6}?\1\2.{0,6}?\1\2)")
 _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
-_TRANSLATED = re.compile("[" + "".join(sorted(map(chr, _TRANSLATE))) + "]")
+_TRANSLATED_CHARS = "".join(sorted(map(chr, _TRANSLATE)))
+_TRANSLATED = re.compile(f"[{_TRANSLATED_CHARS}]")
+# Whether the translation, romaji_to_kana or join_spaced_letters may change a text: a
+# character to translate, two Latin letters in a row (romaji), or a letter between two
+# spaces (every run of spaced letters has one). Most texts have none, and one search says
+# so; it starts with a class of those first characters, so the regex engine skips ahead to
+# them, and looks behind to see which one it found.
+_MAY_READ = re.compile(
+    f"[{_TRANSLATED_CHARS}A-Za-z ]"
+    f"(?:(?<=[{_TRANSLATED_CHARS}])|(?<=[A-Za-z])[A-Za-z]|(?<= )[{SPACED_LETTER}] )"
+)
+# The characters not in NFKC that replies have most often (…, full-width ! ? ~ and space),
+# with their NFKC forms (see _nfkc).
+_COMMON_COMPATIBILITY = tuple(
+    (char, unicodedata.normalize("NFKC", char)) for char in "…！？～\u3000"
+)
 # What the elongation and small-vowel steps of Normalizer._rewrite need to find: a kana or
 # kanji right before a long mark or small vowel. Most texts have none; the first regex,
 # a plain character class, is the quicker one to say so.
 _ELONGATION_MARK = re.compile("[ー〜~ぁぃぅぇぉァィゥェォ]")
+# What the elongation steps and the katakana step (runs of ァ-ヺ and ー) may react to: a text
+# without any of these characters needs neither (one search for both).
+_KANA_TO_REWRITE = re.compile("[ー〜~ぁぃぅぇぉァ-ヺ]")
 _ELONGATION = re.compile("[ぁ-ゖ][ー〜~]|[ぁ-ゖ一-鿿][ぁぃぅぇぉ]|[ア-ヂツ-ヺ][ァィゥェォ]")
 _is_normalized = unicodedata.is_normalized
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
@@ -104,6 +127,8 @@ class Normalizer:
         )
         self._gate = SubstringGate(self.gated_patterns)
         self._own_bits = (1 << len(self.gated_patterns)) - 1
+        # The first characters of each rewrite, by its gate bit (see _may_start).
+        self._starts_by_bit = [starts for _, _, starts in (*self._early, *self._rewrites)]
         self._late_bits = self._own_bits >> len(self._early) << len(self._early)  # not early
 
     def __call__(self, raw: str) -> NormalizedText:
@@ -121,28 +146,50 @@ class Normalizer:
         its own after them, so that one pass over the text gates both. The mask is None if
         normalising changed the text after it was gated (the caller asks ``gate`` again).
         """
-        text = raw if _is_normalized("NFKC", raw) else unicodedata.normalize("NFKC", raw)
-        if _TRANSLATED.search(text):
-            text = text.translate(_TRANSLATE)
-        # Romaji and spaced-out letters (rare; each a cheap search when absent).
-        text = join_spaced_letters(romaji_to_kana(text))
+        text = raw if _is_normalized("NFKC", raw) else _nfkc(raw)
+        if _MAY_READ.search(text) is not None:  # rare: one search for the three steps
+            if _TRANSLATED.search(text):
+                for char, into in _TRANSLATE_PAIRS:
+                    text = text.replace(char, into)
+            text = join_spaced_letters(romaji_to_kana(text))
         chars = set(text)  # for the gate and the repetition test
         mask = gate.mask(text, chars)
         gated = text
-        if mask & self._own_bits or _may_elongate(text):
+        kana = _KANA_TO_REWRITE.search(text) is not None
+        own = mask & self._own_bits
+        if (own and self._may_start(own, chars)) or (kana and _may_elongate(text)):
             # Rewriting asks this normaliser's own gate again after each change: in a long
             # text that changes often, a smaller gate than ``gate`` (rewrites only).
-            rewritten, _ = self._rewrite_gated(text, mask & self._own_bits, self._gate, chars)
+            rewritten, _ = self._rewrite_gated(text, own, self._gate, chars)
             if rewritten != text:
                 text, chars = rewritten, set(rewritten)
+                kana = _KANA_TO_REWRITE.search(text) is not None
         # Either change needs at least three characters that repeat an earlier one (a
         # phrase three times, or a character four times), and a pair of characters that
         # recurs twice close by (the phrase's first two), or a character four times: a
         # cheap test, then a closer one that rules out most texts the first lets through.
+        # (Collapsing keeps one copy of what it removes: the characters stay the same.)
         if len(text) - len(chars) >= 3 and _pair_repeats(text):
             text = _REPEATED_PHRASE.sub(r"\1", text)
             text = _REPEATED_CHAR.sub(r"\1\1\1", text)
-        return text, self._hiraganise_katakana_words(text), mask if text == gated else None
+        tokenizer_text = self._hiraganise_katakana_words(text) if kana else text
+        return text, tokenizer_text, mask if text == gated else None
+
+    def _may_start(self, mask: int, chars: set[str]) -> bool:
+        """False only if no rewrite whose bit ``mask`` sets can start with one of ``chars``.
+
+        :meth:`_rewrite_gated` runs only such rewrites (and the elongation steps): if there
+        is none, and no elongation, it changes nothing, and is not called. The gate often
+        lets a rewrite through that cannot start in the text (one for ?ない finds ない).
+        """
+        starts_by_bit = self._starts_by_bit
+        while mask:
+            lowest = mask & -mask
+            starts = starts_by_bit[lowest.bit_length() - 1]
+            if starts is None or not starts.isdisjoint(chars):
+                return True
+            mask ^= lowest
+        return False
 
     def _may_rewrite(self, text: str) -> bool:
         """False only if no step of :meth:`_rewrite` would change ``text``."""
@@ -240,6 +287,19 @@ class Normalizer:
                 self._run_cache.clear()
             self._run_cache[run] = convert
         return katakana_to_hiragana(run) if convert else run
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, quicker for the usual characters not in NFKC.
+
+    A character replaced by its own NFKC form leaves the text's NFKC as it was (both have
+    the same compatibility decomposition), so once the common ones are replaced, a text
+    already in NFKC is the answer; only others (half-width kana, full-width letters) need
+    the full normalisation, which costs several times more.
+    """
+    for char, form in _COMMON_COMPATIBILITY:
+        text = text.replace(char, form)
+    return text if _is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _may_elongate(text: str) -> bool:

@@ -3,8 +3,9 @@
 Most replies contain nothing a slang, emoji or rewrite rule reacts to. Two kinds of test
 are derived from a pattern's structure: the characters a match can start with, and a set of
 substrings one of which every match contains (:func:`required_substrings`). A
-:class:`SubstringGate` searches a text for the substrings of many patterns at once, in one
-regex call, and says which patterns may match.
+:class:`SubstringGate` searches a text for the substrings of many patterns at once (one
+regex search per character of the text that a substring starts with, case-insensitive ones
+apart), and says which patterns may match.
 """
 
 from __future__ import annotations
@@ -365,23 +366,31 @@ class SubstringGate:
         # possible first character and tries the alternatives one by one, up to the one for
         # that character, through a large compiled pattern that then crowds MeCab's data
         # out of the CPU caches.) A substring's prefixes start with its character, so they
-        # are in its trie, as _lookup needs. The bits of every trie in one table.
+        # are in its trie, as _prefix_bits needs. The bits of every trie in one table.
         by_first: dict[str, dict[str, int]] = {}
         for needle, bits in exact.items():
             by_first.setdefault(needle[0], {})[needle] = bits
-        self._exact_by_first: dict[str, Callable[..., Any]] = {}
-        self._exact_bits: dict[Any, int] = {}
-        for char, group in by_first.items():
-            search, _, bits, _ = _lookup(group, 0, common)
-            self._exact_by_first[char] = search  # type: ignore[assignment]
-            self._exact_bits.update(bits)
-        self._exact_firsts = frozenset(by_first)
-        self._folded_search, self._folded_find, self._folded_bits, first = _lookup(
-            folded, re.IGNORECASE, common
+        self._exact_bits: dict[str, int] = {}
+        for group in by_first.values():
+            self._exact_bits.update(_prefix_bits(group))
+        # But the first characters most common in the substrings (hiragana: た, い, な, ...)
+        # are in most replies, and one search with the tries of all of them costs less than
+        # one search each: at their positions the engine tries a few dozen alternatives.
+        shared = sorted(by_first, key=lambda char: (-common[char], char))[:_SHARED_FIRSTS]
+        self._shared_search = _trie_search(
+            [needle for char in shared for needle in by_first[char]], common
         )
-        # The folded search's first, cheaper step, called directly by mask(): on most texts
-        # it says no, and the step after it costs a Python call more.
-        self._folded_first = first or _never
+        self._exact_by_first = {
+            char: _trie_search(list(group), common)
+            for char, group in by_first.items()
+            if char not in shared
+        }
+        self._exact_firsts = frozenset(self._exact_by_first)
+        # Substrings ignoring case: where one may start, and the longest that starts at a
+        # position (see _folded_lookup).
+        self._folded_first, self._folded_longest, self._folded_bits = _folded_lookup(
+            folded, re.IGNORECASE
+        )
 
     def any(self, text: str) -> bool:
         """False only if no pattern can match ``text``."""
@@ -391,20 +400,32 @@ class SubstringGate:
         """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
         mask = self.always
         bits = self._exact_bits
+        # The shared first characters are in nearly every reply: searched without asking.
+        # One search per substring found, each from one character after the previous find:
+        # at each position the longest substring there (as find-all would give), and the
+        # engine skips to the next possible first character by itself.
+        search = self._shared_search
+        found = search(text)
+        while found is not None:
+            mask |= bits[found.group()]
+            found = search(text, found.start() + 1)
         by_first = self._exact_by_first
         for char in self._exact_firsts.intersection(text if chars is None else chars):
             search = by_first[char]
-            # One search per substring found, each from one character after the previous
-            # find: at each position the longest substring there (as find-all would give),
-            # and the engine skips to the next possible first character by itself.
             found = search(text)
             while found is not None:
                 mask |= bits[found.group()]
                 found = search(text, found.start() + 1)
-        if self._folded_first(text) is not None and self._folded_search(text):  # type: ignore[misc]
-            bits = self._folded_bits
-            for match in self._folded_find(text):  # type: ignore[misc]
-                mask |= bits[match.lastindex]
+        # Ignoring case: the first search finds nothing in most texts; at each possible
+        # first character it finds (most often a w ending the text), one match says which
+        # substring, if any, starts there.
+        found = self._folded_first(text)
+        while found is not None:
+            start = found.start()
+            longest = self._folded_longest(text, start)
+            if longest is not None:
+                mask |= self._folded_bits[longest.lastindex]
+            found = self._folded_first(text, start + 1)
         if self._slices == 2:
             return mask & mask >> self._count & self._low
         return self._and_slices(mask)
@@ -434,85 +455,123 @@ def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     return sets
 
 
-def _never(text: str) -> None:
-    """A search that finds nothing (there is nothing to look for)."""
+def _prefix_bits(table: dict[str, int]) -> dict[str, int]:
+    """Each case-sensitive substring in ``table`` with its bits and those of its prefixes.
+
+    A trie search finds, at each position, only the longest substring there (the text
+    picks one path through the trie and the deepest substring on it wins, and every other
+    substring found there is its prefix): its bits must stand for them all.
+    """
+    bits: dict[str, int] = {}
+    for needle in table:
+        mask = 0
+        for other, other_bits in table.items():
+            # (A plain prefix test: a regex one made start-up seconds slower with a
+            # thousand substrings.)
+            if len(other) <= len(needle) and needle.startswith(other):
+                mask |= other_bits
+        bits[needle] = mask
+    return bits
+
+
+def _trie_search(needles: list[str], common: Counter[str]) -> Callable[..., re.Match[str] | None]:
+    """A search for the longest of ``needles`` (case-sensitive) at the first place one is.
+
+    The matched text is the substring itself; :meth:`SubstringGate.mask` repeats the search
+    from one character after each find. Without needles, a search that finds nothing.
+    """
+    if not needles:
+        return _never
+    return re.compile(
+        _trie(sorted(needles, key=lambda needle: (-len(needle), needle)), common)
+    ).search
+
+
+def _folded_lookup(
+    table: dict[str, int], flags: int
+) -> tuple[
+    Callable[..., re.Match[str] | None], Callable[..., re.Match[str] | None], dict[int, int]
+]:
+    """(first, longest, bits per group) for the substrings in ``table``, ignoring case.
+
+    First searches for a character a substring can start with. Longest matches the longest
+    substring that starts at a given position, as the plain alternatives, longest first,
+    each ending in an empty group: the group's number (``lastindex``) says which one, and
+    the bits of group k are the k-th entry. (Ignoring case, the matched text may differ
+    from the substring, and the text no longer picks one path through a trie.) At one
+    position only the longest is found, so each substring's bits include those of the
+    substrings it starts with.
+
+    Both are case-sensitive regexes in which each character of a substring is the class of
+    every character it matches with ``flags`` (k: also the Kelvin sign, s: the long s, ...):
+    they match exactly where the substrings match ignoring case, and are much quicker. The
+    regex engine compares a class at once where it would fold each character's case, and
+    skips an alternative whose first character or class does not match the text, which it
+    cannot do for one that starts with a group or a case-folded character (it then tries
+    each of a hundred alternatives in full: about 100 µs on a text with a match).
+    """
+    if not table:
+        return _never, _never, {}
+    needles = sorted(table, key=lambda needle: (-len(needle), needle))
+    variants = _case_variant_sets({char for needle in needles for char in needle}, flags)
+    first = _class(set().union(*(variants[needle[0]] for needle in needles)))
+    alternatives = ("".join(_class(variants[char]) for char in needle) for needle in needles)
+    longest = "|".join(f"{alternative}()" for alternative in alternatives)
+    bits: dict[int, int] = {}
+    for number, needle in enumerate(needles, start=1):
+        mask = 0
+        for other, other_bits in table.items():
+            if len(other) <= len(needle) and re.fullmatch(
+                re.escape(other), needle[: len(other)], flags
+            ):
+                mask |= other_bits
+        bits[number] = mask
+    return re.compile(first).search, re.compile(longest).match, bits
+
+
+def _never(text: str, position: int = 0) -> None:
+    """A search or match that finds nothing (there is nothing to look for)."""
     return None
 
 
-def _lookup(
-    table: dict[str, int], flags: int, common: Counter[str]
-) -> tuple[
-    Callable[[str], object] | None,
-    Callable[[str], object] | None,
-    dict[Any, int],
-    Callable[[str], object] | None,
-]:
-    """(search, find-all, bits per found key, first step) for the substrings in ``table``.
-
-    Case-sensitive: search is a trie of the substrings, and :meth:`SubstringGate.mask`
-    repeats it from one character after each find (no find-all). Ignoring case: search is
-    a quick test that is true whenever find-all finds something, and its first step (a
-    class of first characters, true whenever search is) comes back too, for callers that
-    test it before calling search (case-sensitively None). Either way overlapping
-    substrings are all seen, but at one position only one: the longest (case-sensitive:
-    the text picks one path through the trie and the deepest substring on it wins, and
-    every other substring found there is its prefix). So each substring's bits include
-    those of its prefixes.
-    """
-    if not table:
-        return None, None, {}, None
-    needles = sorted(table, key=lambda needle: (-len(needle), needle))
-    bits: dict[Any, int] = {}
-    for needle in needles:
-        mask = 0
-        for other, other_bits in table.items():
-            # (Case-sensitive, a plain prefix test: the regex one made start-up seconds
-            # slower with a thousand substrings.)
-            if len(other) <= len(needle) and (
-                needle.startswith(other)
-                if not flags
-                else re.fullmatch(re.escape(other), needle[: len(other)], flags)
-            ):
-                mask |= other_bits
-        bits[needle] = mask
-    if not flags:
-        # The matched text is the substring itself.
-        return re.compile(_trie(needles, common)).search, None, bits, None
-    # Ignoring case, the matched text may differ from the substring, and the text no
-    # longer picks one path through a trie: plain alternatives, longest first, with
-    # numbered groups, tried at every position. The quick test comes in two steps, each
-    # true whenever find-all finds something: a character class of the first characters
-    # in all their cases (the regex engine skips ahead to them by itself), then, on the
-    # texts that have one
-    # (any w or k), a trie of the substrings, true only if one of them is in the text.
-    first = re.compile(_case_variants({needle[0] for needle in needles}, flags)).search
-    contains = re.compile(_trie(needles, common), flags).search
-
-    def search(text: str) -> bool:
-        return first(text) is not None and contains(text) is not None
-
-    grouped = "|".join(f"({re.escape(needle)})" for needle in needles)
-    find = re.compile(f"(?=(?:{grouped}))", flags).finditer
-    folded_bits = {k: bits[needle] for k, needle in enumerate(needles, start=1)}
-    return search, find, folded_bits, first
+# How many of the first characters most common in the substrings share one search (see
+# SubstringGate.__init__): on bench replies 24 cost least, about 10% less than a search for
+# each character.
+_SHARED_FIRSTS = 24
 
 
 # Every character that has another case (or folds to one that has) is below this.
 _CASED_BELOW = 0x20000
 
 
-def _case_variants(chars: set[str], flags: int) -> str:
-    """A case-sensitive class of every character that ``chars`` match with ``flags``.
+def _case_variant_sets(chars: set[str], flags: int) -> dict[str, frozenset[str]]:
+    """Each of ``chars`` with every character it matches with ``flags`` (itself included).
 
-    It matches exactly where the class ``[chars]`` with IGNORECASE does (k also matches
-    the Kelvin sign, s the long s, ...), but a case-sensitive class is about twice as
-    quick to search. Found by asking the regex engine itself about every character
-    that has cases, once per gate (about 20 ms).
+    With IGNORECASE, k also matches the Kelvin sign, s the long s, ...: a case-sensitive
+    class of them matches exactly where the character does, and is quicker to search.
+    Found by asking the regex engine itself about every character that has cases (about
+    20 ms).
     """
-    ignoring_case = re.compile("[" + "".join(sorted(map(re.escape, chars))) + "]", flags)
+    matched = _matched_by(chars, flags)  # one scan for all: each one's are among these
+    return {
+        char: frozenset(other for other in matched if re.fullmatch(re.escape(char), other, flags))
+        | {char}
+        for char in chars
+    }
+
+
+def _matched_by(chars: set[str], flags: int) -> set[str]:
+    """Every character that one of ``chars`` matches with ``flags``, and ``chars``."""
+    ignoring_case = re.compile(_class(chars), flags)
     candidates = "".join(map(chr, range(_CASED_BELOW)))
-    variants = set(ignoring_case.findall(candidates)) | chars
-    return "[" + "".join(sorted(map(re.escape, variants))) + "]"
+    return set(ignoring_case.findall(candidates)) | chars
+
+
+def _class(chars: AbstractSet[str]) -> str:
+    """A regex matching any one of ``chars`` (a plain character if it is the only one)."""
+    if len(chars) == 1:
+        return re.escape(next(iter(chars)))
+    return "[" + "".join(sorted(map(re.escape, chars))) + "]"
 
 
 def _trie(strings: Sequence[str], common: Counter[str]) -> str:

@@ -117,6 +117,30 @@ def test_substring_gate_never_misses(text: str) -> None:
                     assert gate.any(text)
 
 
+# Patterns ignoring case whose letters match other characters too (k: the Kelvin sign K,
+# s: the long s ſ, i: the dotted İ), beside case-sensitive ones.
+_FOLDED_PATTERNS = (*_PATTERNS, "(?i)kill|sos", "(?i)(?<![a-z])ok|İt", "(?i)ｗｗ|死にSo", "ks")
+_FOLDED_GATE_PATTERNS = [re.compile(pattern) for pattern in _FOLDED_PATTERNS]
+_FOLDED_GATE = SubstringGate(_FOLDED_GATE_PATTERNS)
+
+
+@given(st.text(alphabet="kKKsSſiIİıoOlLwWｗＷtT 死にxyab", max_size=16))
+def test_substring_gate_finds_exactly_its_substrings(text: str) -> None:
+    # Bit k is set exactly when the text has a substring of each of pattern k's searched
+    # sets (ignoring case where the pattern does): the gate's quick searches lose nothing
+    # and add nothing.
+    from bot.domain.distress.prefilter import _anchored, _worth_searching
+
+    expected = 0
+    for position, pattern in enumerate(_FOLDED_GATE_PATTERNS):
+        flags = pattern.flags & re.IGNORECASE
+        sets = [] if _anchored(pattern) else _worth_searching(pattern)[:2]
+        if all(any(re.search(re.escape(n), text, flags) for n in needles) for needles in sets):
+            expected |= 1 << position
+    assert _FOLDED_GATE.mask(text) == expected
+    assert _FOLDED_GATE.mask(text, set(text)) == expected
+
+
 # No deadline: the first example loads the lexicon and the tagger.
 @settings(deadline=None)
 @given(st.text(alphabet=_ALPHABET + "ァカナシイーぁ〜", max_size=20))
@@ -441,16 +465,18 @@ def test_element_bits_cover_every_needed_element() -> None:
 
 
 def test_case_variants_match_where_ignoring_case_does() -> None:
-    # The folded gate's first test searches case-sensitively for every case variant.
+    # The folded gate searches case-sensitively: each character of a substring becomes the
+    # class of every character it matches ignoring case (k: also the Kelvin sign).
     import sys
 
-    from bot.domain.distress.prefilter import _case_variants
+    from bot.domain.distress.prefilter import _case_variant_sets
 
     every = "".join(map(chr, range(sys.maxunicode + 1)))
     for chars in ("LOabcdehkloswＳ", "ikmnstwｗ", "ßµΣ"):
-        ignoring_case = set(re.findall("[" + re.escape(chars) + "]", every, re.IGNORECASE))
-        variants = set(re.findall(_case_variants(set(chars), re.IGNORECASE), every))
-        assert variants == ignoring_case
+        variants = _case_variant_sets(set(chars), re.IGNORECASE)
+        for char in chars:
+            ignoring_case = set(re.findall(re.escape(char), every, re.IGNORECASE))
+            assert variants[char] == ignoring_case, char
 
 
 @given(st.text(alphabet="つらいあむりx", max_size=24))
