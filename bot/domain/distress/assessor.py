@@ -32,7 +32,7 @@ from .lexicon import Element, Lexicon, Rule, load_lexicon
 from .prefilter import SubstringGate
 from .tokenizer import mecab_lines, parse_line
 
-__all__ = ["Assessment", "Assessor", "Evidence", "assess"]
+__all__ = ["Assessment", "Assessor", "Evidence", "assess", "default_assessor"]
 
 # Parts of speech that may sit between pattern words and that negation/past reach across.
 _FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞", "接頭辞"})
@@ -1440,9 +1440,15 @@ class Assessor:
 _default: Assessor | None = None
 
 
-def assess(text: str) -> Assessment:
-    """Assess one reply with the packaged lexicon."""
+def default_assessor() -> Assessor:
+    """The assessor of the packaged lexicon, built on first use: about a second of CPU, so
+    the bot builds it at start-up rather than while a reply waits (see `bot.app`)."""
     global _default
     if _default is None:
         _default = Assessor(load_lexicon())
-    return _default.assess(text)
+    return _default
+
+
+def assess(text: str) -> Assessment:
+    """Assess one reply with the packaged lexicon."""
+    return default_assessor().assess(text)
