@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.domain.distress import default_assessor
 from bot.heap import freeze_startup_heap
 from bot.services import Schedules, Services
 from bot.state import AppState
@@ -120,6 +121,11 @@ async def post_init(application: BansouApplication) -> None:
     state = _state(application)
     settings = state.settings
     state.bot_username = application.bot.username
+    # Built lazily on the first reply, the assessor held the event loop for 1-3.6 s on a
+    # busy 2-core machine: sends stalled, and a sender that stalled longer than its lease
+    # lost the sending role mid-batch. Built here, before anything is received or sent, it
+    # costs start-up time only and belongs to the heap frozen after start-up.
+    default_assessor()
     await state.schedules.apply_team_defaults()
     await register_commands(application)
     limiter = SendLimiter(

@@ -27,8 +27,22 @@ from tests.e2e.harness import (
     eventually,
     invite_person,
     next_message,
+    world_for,
 )
 from tests.fakes import TEST_TOKEN
+from tests.standin import BotApiStandin
+
+
+async def test_the_distress_assessor_is_built_before_the_bot_runs(
+    standin: BotApiStandin, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Built on the first reply instead, it held the event loop for seconds while sends and
+    # the sender lease waited (tests/e2e/test_scale_out.py lost its lease that way).
+    from bot.domain.distress import assessor
+
+    monkeypatch.setattr(assessor, "_default", None)
+    async with world_for(standin, sqlite_url):
+        assert assessor._default is not None
 
 
 def cli_invite(settings: Settings, role: str, name: str) -> str:

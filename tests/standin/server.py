@@ -274,6 +274,12 @@ class _Server(HTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5. A bot whose keep-alive connections are all busy
+    # opens several new ones at once; past 5 the kernel dropped the connection attempts and
+    # the client retried them a second later (TCP's initial SYN timeout), so those sends
+    # reached the stand-in bunched into a later second. Telegram does not refuse connections
+    # like that, and those delays made max_sends_in_window() report more than the bot sent.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], standin: BotApiStandin) -> None:
         self.standin = standin

@@ -44,6 +44,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
 from tests.standin import BotApiStandin, SentMessage, utf16_len
+from tests.standin.server import _Server
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -329,6 +330,24 @@ async def test_enforced_limits() -> None:
             assert standin.limit_violations == 1
             assert standin.max_sends_in_window(1.0) == 3
             assert standin.max_sends_in_window(1.0, chat_id=31) == 0
+
+
+def test_a_burst_of_new_connections_waits_for_accept_instead_of_being_dropped() -> None:
+    # A bot whose keep-alive connections are busy opens several at once. They must queue
+    # until the stand-in accepts them, as Telegram's servers would take them: dropped, the
+    # client retries a second later and its sends arrive bunched (max_sends_in_window).
+    # The server is not serving, so nothing is accepted; with a backlog of 5 the seventh
+    # connect would time out here.
+    server = _Server(("127.0.0.1", 0), BotApiStandin())
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(40):
+            clients.append(socket.create_connection(server.server_address[:2], timeout=0.5))
+    finally:
+        for client in clients:
+            client.close()
+        server.server_close()
+    assert len(clients) == 40
 
 
 # --------------------------------------------------------------------------- edits, buttons

@@ -3,7 +3,15 @@
 Pure domain code (no Telegram, no database). Rules live in ``lexicon.toml``.
 """
 
-from .assessor import Assessment, Assessor, Evidence, assess
+from .assessor import Assessment, Assessor, Evidence, assess, default_assessor
 from .levels import CATEGORIES, Level
 
-__all__ = ["CATEGORIES", "Assessment", "Assessor", "Evidence", "Level", "assess"]
+__all__ = [
+    "CATEGORIES",
+    "Assessment",
+    "Assessor",
+    "Evidence",
+    "Level",
+    "assess",
+    "default_assessor",
+]

@@ -34,7 +34,7 @@ from .model import BIGRAM_JOIN, UrgencyModel, load_model
 from .prefilter import SubstringGate
 from .tokenizer import mecab_lines, parse_line
 
-__all__ = ["Assessment", "Assessor", "Evidence", "assess"]
+__all__ = ["Assessment", "Assessor", "Evidence", "assess", "default_assessor"]
 
 # Parts of speech that may sit between pattern words and that negation/past reach across.
 _FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞", "接頭辞"})
@@ -1533,9 +1533,15 @@ class Assessor:
 _default: Assessor | None = None
 
 
-def assess(text: str) -> Assessment:
-    """Assess one reply with the packaged lexicon."""
+def default_assessor() -> Assessor:
+    """The assessor of the packaged lexicon, built on first use: about a second of CPU, so
+    the bot builds it at start-up rather than while a reply waits (see `bot.app`)."""
     global _default
     if _default is None:
         _default = Assessor(load_lexicon(), load_model())
-    return _default.assess(text)
+    return _default
+
+
+def assess(text: str) -> Assessment:
+    """Assess one reply with the packaged lexicon and urgency model."""
+    return default_assessor().assess(text)
