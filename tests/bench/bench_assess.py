@@ -15,7 +15,7 @@ issue's other figure: the least any lemma-based assessor must do with fugashi's 
 Then ``assess``'s stages are timed one by one on the same replies, each on the previous
 stage's output: normalising, MeCab's parse (the C call alone), splitting its output into
 lines and looking the morphemes up in the per-line cache, the rules (matching and judging)
-and the urgency model's second opinion (on the replies the rules did not find urgent). In
+and the learned model's second opinion (on the replies the rules did not find urgent). In
 ``assess`` the stages take longer than alone: run back to back, each evicts
 the others' data from the CPU caches (MeCab's dictionary and connection matrix are large),
 so the difference is printed as its own line.
@@ -144,7 +144,7 @@ def _stage_times(assessor: Assessor, texts: list[str]) -> dict[str, float]:
             for (text, tokenizer_text, mask), morphemes in zip(normalized, tokens, strict=True)
         ]
         verdicts = [assessor._assess_tokens(text, tt, morphemes) for text, tt, morphemes in judged]
-        times["urgency model"] = _time_items(
+        times["learned model"] = _time_items(
             assessor._second_opinion,
             [
                 (model, verdict, text, tokenizer_text, morphemes)

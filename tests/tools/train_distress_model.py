@@ -1,4 +1,4 @@
-"""Train the assessor's urgency model (``bot/domain/distress/urgent_model.tsv``).
+"""Train the assessor's learned model (``bot/domain/distress/distress_model.tsv``).
 
 Usage: ``python -m tests.tools.train_distress_model [--check]``. Reads every labelled reply
 (the development corpus and the held-out corpus), reads each one's lemmas the way the
@@ -23,19 +23,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.distress import Assessor
+from bot.domain.distress import Assessor, Level
+from bot.domain.distress.levels import CATEGORIES
 from bot.domain.distress.lexicon import load_lexicon
-from bot.domain.distress.model import MODEL_FILE, URGENT_KINDS, features
+from bot.domain.distress.model import MODEL_FILE, RAISED_LEVELS, URGENT_KINDS, features
 from tests.tools.score_distress import DEFAULT_CORPUS, Example, load_corpus
 
 HELDOUT_CORPUS = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 CORPORA: tuple[Path, ...] = (DEFAULT_CORPUS, HELDOUT_CORPUS)
 MODEL_PATH = Path(__file__).resolve().parents[2] / "bot" / "domain" / "distress" / MODEL_FILE
 
-# From leave-one-round-out cross-validation over the held-out rounds (see
-# crossval_distress_model): at 0.8 the model found 6 in 10 of the urgent replies the rules of
-# the day missed, while raising about 1 in 40 of the other replies to urgent.
-THRESHOLD = 0.8
+# Per RAISED_LEVELS (urgent, high, watch), from leave-one-round-out cross-validation over
+# the held-out rounds (crossval_distress_model). Urgent at 0.8: the model found 5 in 10 of
+# the urgent replies the rules of the day missed, while making about 1 in 80 of the other
+# replies urgent; 0.75 finds a little more and raises more, 0.9 loses a fifth of the gain.
+# High and watch at 0.9: serious needs and low moods the rules missed, for few false alarms.
+THRESHOLDS = (0.8, 0.9, 0.9)
 # ... and only when the probability without the two strongest contributions is at least 0.3:
 # in the same cross-validation this halved the development corpus's tricky negatives raised
 # to urgent (17 to 9 of 703) and cost 1 of the 1,028 urgent replies.
@@ -128,43 +131,63 @@ def read_lemmas(examples: Sequence[Example], assessor: Assessor) -> list[list[st
     return [assessor.lemmas(example.text) for example in examples]
 
 
+def _fit_or_constant(rows: Sequence[list[tuple[str, float]]], labels: list[bool]) -> Fitted:
+    if any(labels) and not all(labels):
+        return fit(rows, labels)
+    # Nothing to learn (no example has it, or every one has): a constant answer.
+    return Fitted({}, NEVER if not any(labels) else -NEVER)
+
+
 def train(
-    examples: Sequence[Example], lemmas: Sequence[Sequence[str]]
+    examples: Sequence[Example], lemmas: Sequence[Sequence[str]], categories: bool = True
 ) -> tuple[dict[str, float], list[Fitted]]:
-    """The idf table and the fitted models: urgency, then one per URGENT_KINDS.
+    """The idf table and the fitted models, one per column of the model file: at least
+    each of RAISED_LEVELS, then each of URGENT_KINDS (among urgent replies), then each of
+    CATEGORIES (among replies of at least watch). ``categories=False`` fits only the level
+    models and leaves the others constant (what cross-validation needs, four times faster).
 
     ``lemmas``: each example's lemmas (:func:`read_lemmas`).
     """
     documents = [features(sequence) for sequence in lemmas]
     idf = inverse_document_frequencies(documents)
     rows = vectors(documents, idf)
-    models = [fit(rows, [example.level == "urgent" for example in examples])]
-    urgent = [i for i, example in enumerate(examples) if example.level == "urgent"]
-    for kind in URGENT_KINDS:
-        labels = [kind in examples[i].categories for i in urgent]
-        if any(labels) and not all(labels):
-            models.append(fit([rows[i] for i in urgent], labels))
-        else:  # a kind no urgent reply has (or every one has): a constant answer
-            models.append(Fitted({}, NEVER if not any(labels) else -NEVER))
+    rank = {"none": 0, "watch": 1, "high": 2, "urgent": 3}
+    models = [
+        fit(rows, [rank[example.level] >= rank[level.value] for example in examples])
+        for level in RAISED_LEVELS
+    ]
+    for level, names in ((Level.URGENT, URGENT_KINDS), (Level.WATCH, CATEGORIES)):
+        chosen = [i for i, example in enumerate(examples) if rank[example.level] >= rank[level]]
+        for name in names:
+            labels = [name in examples[i].categories for i in chosen] if categories else []
+            models.append(_fit_or_constant([rows[i] for i in chosen], labels))
     return idf, models
 
 
 def model_text(idf: dict[str, float], models: Sequence[Fitted], digest: str) -> str:
     """The model file's text (read by ``bot.domain.distress.model.parse_model``)."""
     lines = [
-        "# Urgency model of the distress assessor: written by",
+        "# The distress assessor's learned model: written by",
         "# `python -m tests.tools.train_distress_model` from the labelled corpora. Do not edit:",
-        "# retrain. Columns: feature (a lemma, or two lemmas joined by a space), idf, weight for",
-        "# urgent, then weights for " + ", ".join(URGENT_KINDS) + " (among urgent replies).",
-        f"@threshold\t{THRESHOLD}",
+        "# retrain. Columns: feature (a lemma, or two lemmas joined by a space), idf, then a",
+        "# weight for: at least " + ", ".join(level.value for level in RAISED_LEVELS) + ";",
+        "# " + ", ".join(URGENT_KINDS) + " (among urgent replies);",
+        "# " + ", ".join(CATEGORIES) + " (among replies of at least watch).",
+        "@thresholds\t" + "\t".join(str(value) for value in THRESHOLDS),
         f"@robustness\t{ROBUSTNESS[0]}\t{ROBUSTNESS[1]}",
         f"@digest\t{digest}",
-        "@bias\t" + "\t".join(f"{model.bias:.4f}" for model in models),
+        "@bias\t" + "\t".join(f"{model.bias:.3f}" for model in models),
     ]
     for feature in sorted(idf):
-        weights = "\t".join(f"{model.weights.get(feature, 0.0):.4f}" for model in models)
-        lines.append(f"{feature}\t{idf[feature]:.4f}\t{weights}")
+        weights = "\t".join(_weight(model.weights.get(feature, 0.0)) for model in models)
+        lines.append(f"{feature}\t{idf[feature]:.3f}\t{weights}")
     return "\n".join(lines) + "\n"
+
+
+def _weight(value: float) -> str:
+    """Three decimals, and a bare 0 for the many weights that round to nothing (file size)."""
+    text = f"{value:.3f}"
+    return "0" if text in ("0.000", "-0.000") else text
 
 
 def recorded_digest(path: Path = MODEL_PATH) -> str:

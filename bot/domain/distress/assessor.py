@@ -4,8 +4,8 @@ Pipeline: normalise (``normalize``) → tokenise (``tokenizer``) → find rule m
 lexicon (lemma sequences, same-clause co-occurrences, regexes for emoji and slang) → judge
 each match in its clause: negated (死にたいなんて思ったことない), idiom/hyperbole (死ぬほど),
 past and resolved (去年は…けど今は平気), someone else's or a film's (友達が / 映画で), joking
-(w, 笑) → the highest surviving level wins → when that is below urgent, the urgency model
-(``model``) may raise it to urgent, unless the rules read the risk words there themselves.
+(w, 笑) → the highest surviving level wins → when that is below urgent, the learned model
+(``model``) may raise it, unless the rules read the risk words there themselves.
 
 Context may lower an urgent match to ``watch`` at most, never drop it: when unsure, the
 team should still see it. Only a negation removes a match, and it stays in the evidence.
@@ -30,7 +30,7 @@ from typing import Any
 
 from .levels import CATEGORIES, Level
 from .lexicon import Element, Lexicon, Rule, load_lexicon
-from .model import BIGRAM_JOIN, UrgencyModel, load_model
+from .model import BIGRAM_JOIN, RAISED_LEVELS, DistressModel, load_model
 from .prefilter import SubstringGate
 from .tokenizer import mecab_lines, parse_line
 
@@ -119,8 +119,8 @@ class Assessment:
 
 
 _NOTHING = Assessment(Level.NONE)
-# The rule name of evidence given by the learned model (model.py), not by a lexicon rule.
-MODEL_RULE = "model.urgent"
+# The rule names of evidence given by the learned model (model.py), not by a lexicon rule.
+MODEL_RULES = {level: f"model.{level.value}" for level in RAISED_LEVELS}
 # The note on evidence whose rule matched negated (死にたいなんて思ってない).
 _NEGATED = "negated"
 
@@ -747,15 +747,15 @@ def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
 
 
 class Assessor:
-    """Applies a compiled :class:`Lexicon` (and, if given, the urgency model) to messages.
+    """Applies a compiled :class:`Lexicon` (and, if given, the learned model) to messages.
 
     Stateless between calls. (Its caches of per-morpheme facts only ever grow towards a
     bound; they never change a result.)
     """
 
-    def __init__(self, lexicon: Lexicon, model: UrgencyModel | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, model: DistressModel | None = None) -> None:
         self.lexicon = lexicon
-        # The learned second opinion (see model.py): raises to urgent, never lowers.
+        # The learned second opinion (see model.py): raises, never lowers.
         self.model = model
         # Rules whose own level is urgent: when one matched and was judged lower (negated,
         # an idiom, someone else's words, an everyday object), the rules have read those
@@ -877,30 +877,29 @@ class Assessor:
 
     def _second_opinion(
         self,
-        model: UrgencyModel,
+        model: DistressModel,
         result: Assessment,
         text: str,
         tokenizer_text: str,
         tokens: list[_Tok],
     ) -> Assessment:
-        """``result``, raised to urgent when the model is confident the reply is urgent."""
+        """``result``, raised when the model is sure the reply is more serious."""
         lemmas = list(map(_get_lemma, tokens))
-        if model.probability(lemmas) < model.threshold:
+        opinion = model.second_opinion(lemmas, result.level)
+        if opinion is None:
             return result
         urgent_ids, serious_ids = self._urgent_rule_ids, self._serious_rule_ids
         for item in result.evidence:
             if item.rule in urgent_ids or (item.rule in serious_ids and _NEGATED in item.note):
                 return result  # the rules read the risk words here and judged them lower
-        opinion = model.opinion(lemmas)
-        if not model.raises(opinion):
-            return result
-        kinds = model.kinds(lemmas)
+        level = opinion.level
+        kinds = model.categories(lemmas, level)
         start, end = _reason_span(opinion.reasons, tokens, text, tokenizer_text)
         item = _evidence(
             text[start:end] if end else opinion.reasons[0] if opinion.reasons else "",
-            MODEL_RULE,
+            MODEL_RULES[level],
             kinds[0],
-            Level.URGENT,
+            level,
             f"model p={opinion.probability:.2f}",
             start,
             end,
@@ -908,7 +907,7 @@ class Assessor:
         )
         found = {*kinds, *result.categories}
         categories = tuple(category for category in CATEGORIES if category in found)
-        return _assessment(Level.URGENT, categories, (item, *result.evidence))
+        return _assessment(level, categories, (item, *result.evidence))
 
     def _tokens(self, tokenizer_text: str) -> list[_Tok]:
         """The morphemes of ``tokenizer_text`` (MeCab, then the per-line cache)."""
@@ -1543,5 +1542,5 @@ def default_assessor() -> Assessor:
 
 
 def assess(text: str) -> Assessment:
-    """Assess one reply with the packaged lexicon and urgency model."""
+    """Assess one reply with the packaged lexicon and model."""
     return default_assessor().assess(text)

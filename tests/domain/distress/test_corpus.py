@@ -18,7 +18,7 @@ def examples():
 
 @pytest.fixture(scope="module")
 def rules_only():
-    """The lexicon's verdicts without the urgency model (which is trained on these corpora,
+    """The lexicon's verdicts without the learned model (which is trained on these corpora,
     so it would hide a rule that stopped working on them)."""
     assessor = Assessor(load_lexicon())
 
@@ -72,16 +72,16 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # mix), 0.722 (f: people often missed by services), 0.858 (e: a second month's mix);
 # everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies only:
 # recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect urgent
-# wording: 0.766 by the rules, 0.821 with the urgency model (urgent recall 0.620 -> 0.880);
-# everyday replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260):
-# 17 and 29 made urgent by the rules, 12 and 16 more by the model); each round was then
-# fixed by phenomenon. The urgency model is trained on these replies, so what it adds here
-# says nothing about generalisation (python -m tests.tools.crossval_distress_model measures
-# that, round by round); the rules alone are held to their own thresholds, so a regression
-# in any rule shows up. Now over 6,047 replies: with the model macro-F1 0.933, urgent recall
-# 0.999, false alarms 0.072 = 167/2,312 (X and V are built of near misses; 141 of the 167
-# are watch); the rules alone 0.929 / 0.983 (25 of 1,447 urgent replies missed) / 0.072.
-# The thresholds are those less a small margin.
+# wording: 0.766 by the rules, 0.821 with the first learned model (urgent recall 0.620 ->
+# 0.880); everyday replies with crisis-looking words (X, 300) and farewell-shaped ones (V,
+# 260): 17 and 29 made urgent by the rules, 12 and 16 more by that model); each round was
+# then fixed by phenomenon. The learned model is trained on these replies, so what it adds
+# here says nothing about generalisation (python -m tests.tools.crossval_distress_model
+# measures that, round by round); the rules alone are held to their own thresholds, so a
+# regression in any rule shows up. Now over 6,047 replies: with the model macro-F1 0.949,
+# urgent recall 0.999, false alarms 0.072 = 167/2,312 (X and V are built of near misses; 141
+# of the 167 are watch); the rules alone 0.929 / 0.983 (25 of 1,447 urgent replies missed) /
+# 0.072. The thresholds are those less a small margin.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -104,7 +104,7 @@ def test_heldout_thresholds(heldout) -> None:
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
     assert scores.none_false_alarm_rate <= 0.08
-    assert scores.macro_f1 >= 0.925
+    assert scores.macro_f1 >= 0.94
 
 
 def test_heldout_thresholds_by_the_rules_alone(heldout, rules_only) -> None:

@@ -1,6 +1,6 @@
 """Rules added after held-out round 6: one invented wording each, and a harmless neighbour.
 
-These check the lexicon's own discrimination, so they ask the rules alone: the urgency model
+These check the lexicon's own discrimination, so they ask the rules alone: the learned model
 (a learned second opinion that only raises) is measured statistically instead, by the
 corpus tests and ``tests.tools.crossval_distress_model``.
 """
