@@ -20,6 +20,7 @@ the words it looks for.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -867,6 +868,13 @@ class Assessor:
         if self.model is None or result.level is Level.URGENT:
             return result
         return self._second_opinion(self.model, result, text, tokenizer_text, tokens)
+
+    def with_model(self, model: DistressModel | None) -> Assessor:
+        """This assessor with another learned model (or none), sharing the compiled lexicon
+        and its caches: building an assessor compiles the whole lexicon (about a second)."""
+        twin = copy.copy(self)
+        twin.model = model
+        return twin
 
     def lemmas(self, text: str) -> list[str]:
         """The lemmas of ``text`` as the assessor reads it (normalised): the model's input."""

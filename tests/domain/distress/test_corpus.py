@@ -6,8 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bot.domain.distress import Assessor
-from bot.domain.distress.lexicon import load_lexicon
+from bot.domain.distress import default_assessor
 from tests.tools.score_distress import DEFAULT_CORPUS, load_corpus, score
 
 
@@ -20,7 +19,7 @@ def examples():
 def rules_only():
     """The lexicon's verdicts without the learned model (which is trained on these corpora,
     so it would hide a rule that stopped working on them)."""
-    assessor = Assessor(load_lexicon())
+    assessor = default_assessor().with_model(None)
 
     def assess(text: str) -> tuple[str, tuple[str, ...]]:
         assessment = assessor.assess(text)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.distress import Assessor
+from bot.domain.distress import default_assessor
 from bot.domain.distress.levels import Level
 from bot.domain.distress.lexicon import load_lexicon
 from bot.domain.distress.tokenizer import tokenize
 
-_RULES = Assessor(load_lexicon())
+# The packaged assessor without its model (sharing its compiled lexicon).
+_RULES = default_assessor().with_model(None)
 assess = _RULES.assess
 
 

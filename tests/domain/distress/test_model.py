@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.domain.distress import CATEGORIES, Assessor, Level, assess
+from bot.domain.distress import CATEGORIES, Level, assess, default_assessor
 from bot.domain.distress.assessor import MODEL_RULES
 from bot.domain.distress.lexicon import load_lexicon
 from bot.domain.distress.model import (
@@ -200,8 +200,10 @@ def test_a_trained_model_survives_its_file() -> None:
 
 
 @pytest.fixture(scope="module")
-def lexicon():
-    return load_lexicon()
+def rules():
+    """The packaged assessor without its model (sharing its compiled lexicon: compiling
+    one takes about a second)."""
+    return default_assessor().with_model(None)
 
 
 def _strong(words: tuple[str, ...], **columns: float) -> dict[str, tuple[float, ...]]:
@@ -212,12 +214,11 @@ def _strong(words: tuple[str, ...], **columns: float) -> dict[str, tuple[float, 
 SEA = ("窓", "海", "方", "見る", "てる")
 
 
-def test_the_model_raises_what_the_rules_found_nothing_in(lexicon) -> None:
+def test_the_model_raises_what_the_rules_found_nothing_in(rules) -> None:
     text = "窓から海の方を見てる"
-    rules = Assessor(lexicon).assess(text)
-    assert rules.level is Level.NONE
+    assert rules.assess(text).level is Level.NONE
     model = parse_model(tiny_model(_strong(SEA, suicide=6.0)))
-    result = Assessor(lexicon, model).assess(text)
+    result = rules.with_model(model).assess(text)
     assert result.level is Level.URGENT
     assert result.categories == ("suicide",)
     first = result.evidence[0]
@@ -227,36 +228,36 @@ def test_the_model_raises_what_the_rules_found_nothing_in(lexicon) -> None:
     assert text[first.start : first.end] == first.span
 
 
-def test_the_model_raises_to_watch_with_its_categories(lexicon) -> None:
+def test_the_model_raises_to_watch_with_its_categories(rules) -> None:
     text = "窓から海の方を見てる"
     table = {word: weights(watch=6.0, loneliness=6.0) for word in SEA}
-    result = Assessor(lexicon, parse_model(tiny_model(table))).assess(text)
+    result = rules.with_model(parse_model(tiny_model(table))).assess(text)
     assert result.level is Level.WATCH
     assert result.categories == ("loneliness",)
     assert result.evidence[0].rule == "model.watch"
 
 
-def test_the_model_keeps_the_rules_evidence_and_categories(lexicon) -> None:
+def test_the_model_keeps_the_rules_evidence_and_categories(rules) -> None:
     text = "もう疲れた。窓から海の方を見てる"
-    rules = Assessor(lexicon).assess(text)
-    assert rules.level < Level.URGENT and rules.evidence
+    verdict = rules.assess(text)
+    assert verdict.level < Level.URGENT and verdict.evidence
     model = parse_model(tiny_model(_strong(SEA, suicide=6.0)))
-    result = Assessor(lexicon, model).assess(text)
+    result = rules.with_model(model).assess(text)
     assert result.level is Level.URGENT
-    assert result.evidence[1:] == rules.evidence
-    assert set(rules.categories) | {"suicide"} == set(result.categories)
+    assert result.evidence[1:] == verdict.evidence
+    assert set(verdict.categories) | {"suicide"} == set(result.categories)
 
 
-def test_below_its_threshold_the_model_changes_nothing(lexicon) -> None:
+def test_below_its_threshold_the_model_changes_nothing(rules) -> None:
     text = "窓から海の方を見てる"
     model = parse_model(tiny_model(_strong(("窓",))))
-    assert Assessor(lexicon, model).assess(text) == Assessor(lexicon).assess(text)
+    assert rules.with_model(model).assess(text) == rules.assess(text)
 
 
-def test_the_model_never_lowers(lexicon) -> None:
+def test_the_model_never_lowers(rules) -> None:
     text = "死にたい"
     model = parse_model(tiny_model({"死ぬ": weights(urgent=-50.0), "たい": weights(urgent=-50.0)}))
-    assert Assessor(lexicon, model).assess(text) == Assessor(lexicon).assess(text)
+    assert rules.with_model(model).assess(text) == rules.assess(text)
 
 
 @pytest.mark.parametrize(
@@ -267,15 +268,15 @@ def test_the_model_never_lowers(lexicon) -> None:
         "お酒と薬は一緒に飲まないようにしてる",  # a high rule negated
     ],
 )
-def test_the_model_does_not_overrule_the_rules_reading_of_risk_words(lexicon, text) -> None:
-    lemmas = Assessor(lexicon).lemmas(text)
+def test_the_model_does_not_overrule_the_rules_reading_of_risk_words(rules, text) -> None:
+    lemmas = rules.lemmas(text)
     model = parse_model(tiny_model({lemma: weights(urgent=8.0) for lemma in lemmas}))
     assert model.second_opinion(lemmas, Level.NONE) is not None
-    assert Assessor(lexicon, model).assess(text) == Assessor(lexicon).assess(text)
+    assert rules.with_model(model).assess(text) == rules.assess(text)
 
 
-def test_lemmas_are_what_the_assessor_reads(lexicon) -> None:
-    assessor = Assessor(lexicon)
+def test_lemmas_are_what_the_assessor_reads(rules) -> None:
+    assessor = rules
     assert assessor.lemmas("ｷｴﾀｲ") == assessor.lemmas("消えたい")
     assert assessor.lemmas("") == []
 
@@ -290,6 +291,6 @@ def test_lemmas_are_what_the_assessor_reads(lexicon) -> None:
         "誰にも見つからない場所に行きたい。もう疲れたから",  # the rules: high
     ],
 )
-def test_the_packaged_model_finds_indirect_risk(lexicon, text: str) -> None:
-    assert Assessor(lexicon).assess(text).level < Level.URGENT
+def test_the_packaged_model_finds_indirect_risk(rules, text: str) -> None:
+    assert rules.assess(text).level < Level.URGENT
     assert assess(text).level is Level.URGENT
