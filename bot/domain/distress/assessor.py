@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import accumulate, compress, islice, repeat
@@ -321,6 +321,8 @@ class _Tok:
         "length",
         "mark",
         "markers",
+        "model_pairs",
+        "model_term",
         "negation",
         "not_negation",
         "obligation",
@@ -378,6 +380,10 @@ class _Tok:
     speech_verb: bool  # 言う: with a passive after it, someone else's words
     passive: bool  # れる/られる
     flags: int  # markers | pair_first | _JOKE | _NEGATION | ... (see the bit constants)
+    # The learned model's terms for this lemma, and for the bigrams it starts (by the next
+    # lemma): looked up once per morpheme, not per reply.
+    model_term: tuple[float, ...] | None
+    model_pairs: dict[str, tuple[float, ...]] | None
 
     def __init__(
         self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
@@ -387,6 +393,9 @@ class _Tok:
         lexicon = assessor.lexicon
         self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
         self.length = len(surface)
+        model = None if merged else assessor.model
+        self.model_term = model.term(lemma) if model is not None else None
+        self.model_pairs = model.terms_after(lemma) if model is not None else None
 
         def has_key(keys: frozenset[str]) -> bool:
             return lemma in keys or surface in keys
@@ -730,6 +739,24 @@ def _reason_span(
     return 0, 0
 
 
+def _model_terms(tokens: list[_Tok]) -> Collection[tuple[float, ...]]:
+    """The learned model's terms of the distinct features (lemmas and adjacent lemma pairs)
+    of these morphemes: what ``model.features`` of their lemmas would look up, without
+    building the pairs' strings."""
+    found: dict[int, tuple[float, ...]] = {}  # each feature's terms are one shared tuple
+    pairs = None
+    for token in tokens:
+        term = token.model_term
+        if term is not None:
+            found[id(term)] = term
+        if pairs is not None:
+            term = pairs.get(token.lemma)
+            if term is not None:
+                found[id(term)] = term
+        pairs = token.model_pairs
+    return found.values()
+
+
 def _word_spaced(text: str) -> bool:
     """Whether spaces in ``text`` separate words (わかち書き), as in very simple writing.
 
@@ -874,6 +901,8 @@ class Assessor:
         and its caches: building an assessor compiles the whole lexicon (about a second)."""
         twin = copy.copy(self)
         twin.model = model
+        if model is not self.model:
+            twin._toks = {}  # its morphemes hold the model's terms
         return twin
 
     def lemmas(self, text: str) -> list[str]:
@@ -892,8 +921,11 @@ class Assessor:
         tokens: list[_Tok],
     ) -> Assessment:
         """``result``, raised when the model is sure the reply is more serious."""
+        scores = model.scores_of(_model_terms(tokens))
+        if not model.may_raise(scores, result.level):
+            return result
         lemmas = list(map(_get_lemma, tokens))
-        opinion = model.second_opinion(lemmas, result.level)
+        opinion = model.second_opinion(lemmas, result.level, scores)
         if opinion is None:
             return result
         urgent_ids, serious_ids = self._urgent_rule_ids, self._serious_rule_ids

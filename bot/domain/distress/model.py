@@ -24,7 +24,7 @@ probability is the logistic function of a weighted sum.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -118,19 +118,49 @@ class DistressModel:
             feature: (value * value, *(value * weight for weight in weights[feature][:3]))
             for feature, value in idf.items()
         }
+        # first lemma -> second lemma -> the bigram feature's terms (the same tuples), so
+        # the assessor can look bigrams up per morpheme without building their strings.
+        self._pairs: dict[str, dict[str, tuple[float, ...]]] = {}
+        for feature, terms in self._terms.items():
+            first, join, second = feature.partition(BIGRAM_JOIN)
+            if join:
+                self._pairs.setdefault(first, {})[second] = terms
+
+    def term(self, lemma: str) -> tuple[float, ...] | None:
+        """The lemma's own feature terms (for :meth:`scores_of`), if it is a feature."""
+        return self._terms.get(lemma)
+
+    def terms_after(self, lemma: str) -> dict[str, tuple[float, ...]] | None:
+        """The terms of the bigram features starting with ``lemma``, by the second lemma."""
+        return self._pairs.get(lemma)
+
+    def scores_of(self, terms: Collection[tuple[float, ...]]) -> tuple[float, float, float]:
+        """The urgent, high and watch models' scores (log-odds) of a reply whose distinct
+        present features have these terms (see :meth:`term`, :meth:`terms_after`)."""
+        bias = self.bias
+        if not terms:
+            return bias[0], bias[1], bias[2]
+        squares, urgent, high, watch = map(sum, zip(*terms, strict=True))
+        scale = 1.0 / math.sqrt(squares)
+        return bias[0] + urgent * scale, bias[1] + high * scale, bias[2] + watch * scale
 
     def _level_scores(self, lemmas: Sequence[str]) -> tuple[float, float, float]:
         """The urgent, high and watch models' scores (log-odds) for these lemmas."""
         found = set(lemmas)
         found.update(map(BIGRAM_JOIN.join, pairwise(lemmas)))
-        # C-level passes: every reply is scored and few are raised, so this is the hot path.
-        present = list(filter(None, map(self._terms.get, found)))
-        bias = self.bias
-        if not present:
-            return bias[0], bias[1], bias[2]
-        squares, urgent, high, watch = map(sum, zip(*present, strict=True))
-        scale = 1.0 / math.sqrt(squares)
-        return bias[0] + urgent * scale, bias[1] + high * scale, bias[2] + watch * scale
+        return self.scores_of(list(filter(None, map(self._terms.get, found))))
+
+    def may_raise(self, scores: tuple[float, float, float], level: Level) -> bool:
+        """Whether some level above ``level`` passes its threshold with these scores (the
+        cheap test before :meth:`second_opinion` looks at the reasons)."""
+        for raised, score, bar in zip(
+            RAISED_LEVELS, scores, self._log_odds_thresholds, strict=True
+        ):
+            if raised <= level:
+                return False
+            if score >= bar:
+                return True
+        return False
 
     def probabilities(self, lemmas: Sequence[str]) -> tuple[float, float, float]:
         """How likely a reply with these lemmas is urgent, at least high, at least watch."""
@@ -166,11 +196,21 @@ class DistressModel:
             and opinion.without_strongest >= self.robustness[1]
         )
 
-    def second_opinion(self, lemmas: Sequence[str], level: Level) -> Opinion | None:
-        """The highest level above ``level`` the model raises this reply to, or None."""
+    def second_opinion(
+        self,
+        lemmas: Sequence[str],
+        level: Level,
+        scores: tuple[float, float, float] | None = None,
+    ) -> Opinion | None:
+        """The highest level above ``level`` the model raises this reply to, or None.
+
+        ``scores``: the reply's :meth:`scores_of`, if known.
+        """
+        if scores is None:
+            scores = self._level_scores(lemmas)
         # Compared as log-odds: no exp() for the many replies that stay as they are.
         for raised, score, bar in zip(
-            RAISED_LEVELS, self._level_scores(lemmas), self._log_odds_thresholds, strict=True
+            RAISED_LEVELS, scores, self._log_odds_thresholds, strict=True
         ):
             if raised <= level:
                 return None

@@ -17,7 +17,7 @@ from bot.domain.distress.model import (
     load_model,
     parse_model,
 )
-from tests.tools.score_distress import Example
+from tests.tools.score_distress import DEFAULT_CORPUS, Example, load_corpus
 from tests.tools.train_distress_model import (
     MODEL_PATH,
     corpora_digest,
@@ -273,6 +273,24 @@ def test_the_model_does_not_overrule_the_rules_reading_of_risk_words(rules, text
     model = parse_model(tiny_model({lemma: weights(urgent=8.0) for lemma in lemmas}))
     assert model.second_opinion(lemmas, Level.NONE) is not None
     assert rules.with_model(model).assess(text) == rules.assess(text)
+
+
+def test_per_morpheme_terms_are_the_features_of_the_lemmas() -> None:
+    # The assessor looks the model's terms up per morpheme (cached), not by building the
+    # feature strings: the two must agree, repeated words and pairs counted once.
+    from bot.domain.distress.assessor import _model_terms
+
+    assessor = default_assessor()
+    model = assessor.model
+    assert model is not None
+    texts = [example.text for example in load_corpus(DEFAULT_CORPUS)]
+    texts += ["つらいつらいつらい", "薬 薬 薬を飲む飲む", "もう疲れた。もう疲れた"]
+    for text in texts:
+        _, tokenizer_text, _ = assessor._normalize(text, assessor._shared_gate)
+        tokens = assessor._tokens(tokenizer_text)
+        by_morpheme = model.scores_of(_model_terms(tokens))
+        by_features = model._level_scores([token.lemma for token in tokens])
+        assert by_morpheme == pytest.approx(by_features, abs=1e-12), text
 
 
 def test_lemmas_are_what_the_assessor_reads(rules) -> None:
