@@ -167,12 +167,17 @@ class DistressModel:
         urgent, high, watch = self._level_scores(lemmas)
         return logistic(urgent), logistic(high), logistic(watch)
 
-    def _scores(self, lemmas: Sequence[str], column: int) -> list[tuple[float, str]]:
-        """Each present feature's contribution to ``column``'s score, largest first."""
+    def _values(self, lemmas: Sequence[str]) -> list[tuple[str, float]]:
+        """Each present feature with its value: its idf, scaled to unit length overall."""
         present = [feature for feature in features(lemmas) if feature in self.idf]
         norm = math.sqrt(sum(self.idf[feature] ** 2 for feature in present)) or 1.0
+        return [(feature, self.idf[feature] / norm) for feature in present]
+
+    def _scores(self, lemmas: Sequence[str], column: int) -> list[tuple[float, str]]:
+        """Each present feature's contribution to ``column``'s score, largest first."""
         return sorted(
-            ((self.idf[f] * self.weights[f][column] / norm, f) for f in present), reverse=True
+            ((value * self.weights[f][column], f) for f, value in self._values(lemmas)),
+            reverse=True,
         )
 
     def opinion(self, lemmas: Sequence[str], level: Level, reasons: int = 3) -> Opinion:
@@ -221,13 +226,10 @@ class DistressModel:
         return None
 
     def _likely(self, lemmas: Sequence[str], first: int, names: tuple[str, ...]) -> list[str]:
-        present = [feature for feature in features(lemmas) if feature in self.idf]
-        norm = math.sqrt(sum(self.idf[feature] ** 2 for feature in present)) or 1.0
+        values = self._values(lemmas)
         scores = []
         for column, name in enumerate(names, start=first):
-            score = self.bias[column] + sum(
-                self.idf[f] * self.weights[f][column] / norm for f in present
-            )
+            score = self.bias[column] + sum(value * self.weights[f][column] for f, value in values)
             scores.append((logistic(score), name))
         likely = [name for probability, name in scores if probability >= 0.5]
         return likely or [max(scores)[1]]
