@@ -1198,6 +1198,8 @@ class Assessor:
                 if found >= 0:
                     return found
             if skipped < 4 and not negation[position] and tokens[position].gap:
+                if self._main_verb(tokens, position):
+                    break
                 skipped += 1
                 position += 1
                 continue
@@ -1205,6 +1207,17 @@ class Assessor:
         if optional:
             return self._match_rest(message, words, k + 1, j, end)
         return -1
+
+    def _main_verb(self, tokens: list[_Tok], position: int) -> bool:
+        """行く or 来る used as a main verb: after a case particle that does not follow a verb
+        (死ぬまでに行きたい: go somewhere, not 死んでいきたい). After a verb the particle states
+        a purpose, and the pattern goes on: 死にに行きたい, 相談しに来た."""
+        return (
+            position >= 2
+            and tokens[position].lemma in self.grammar.motion_verbs
+            and tokens[position - 1].pos2 == "格助詞"
+            and tokens[position - 2].pos1 != "動詞"
+        )
 
     @staticmethod
     def _match_all_of(

@@ -74,6 +74,7 @@ class Grammar:
     question_after_negation: frozenset[str]
     clause_particles: frozenset[str]
     gap_verbs: frozenset[str]
+    motion_verbs: frozenset[str]
     past_lemmas: frozenset[str]
     distant_past: frozenset[str]
     recent: frozenset[str]
@@ -311,6 +312,7 @@ def parse(
         question_after_negation=words(grammar_section, "question_after_negation"),
         clause_particles=words(grammar_section, "clause_particles"),
         gap_verbs=words(grammar_section, "gap_verbs"),
+        motion_verbs=words(grammar_section, "motion_verbs"),
         negation_undone_nouns=words(grammar_section, "negation_undone_nouns"),
         negation_undone_lie=words(grammar_section, "negation_undone_lie"),
         past_lemmas=words(grammar_section, "past"),

@@ -97,6 +97,16 @@ def level_of(text: str) -> str:
         # Words said by someone named as the subject are theirs; said to someone, mine.
         ("姉が、もう消えたいって言うんです", "watch"),
         ("消えたいって姉に言っちゃった", "urgent"),
+        # 行く/来る after a place or time and a case particle are motion, not helper verbs;
+        # after a verb the particle is a purpose, and the pattern goes on.
+        ("死ぬまでに行きたい場所リスト作ってる", "none"),
+        ("死にに行きたい", "urgent"),
+        ("死んでいきたい", "urgent"),
+        ("相談しに行きたい", "watch"),
+        # A purpose: 死ぬために (not 死なないために; someone in general is not the person).
+        ("死ぬために海に行きたい", "urgent"),
+        ("死なないために食べてる", "none"),
+        ("人はいつか死ぬため今を大事に", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
