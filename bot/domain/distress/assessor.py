@@ -328,6 +328,7 @@ class _Tok:
         "obligation",
         "other_person",
         "pair_first",
+        "parts",
         "passive",
         "past",
         "past_aux",
@@ -371,6 +372,7 @@ class _Tok:
     past_aux: bool  # past lemma as an auxiliary
     joke: bool
     markers: int  # _MEDIA | _STILL | ... for the word lists the morpheme is in
+    parts: tuple[str, ...]  # a merged compound's parts' surfaces and lemmas (else empty)
     pair_first: int  # bits of the lists with a two-word marker ("前+は") starting here
     subject_particle: bool  # が/は/も as a particle
     other_person: bool  # 友達, 母, ...
@@ -392,6 +394,7 @@ class _Tok:
         grammar = assessor.grammar
         lexicon = assessor.lexicon
         self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
+        self.parts = ()
         self.length = len(surface)
         model = None if merged else assessor.model
         self.model_term = model.term(lemma) if model is not None else None
@@ -825,6 +828,8 @@ class Assessor:
         }
         self._element_mask = ((1 << len(needed)) - 1) * _FIRST_ELEMENT_BIT
         first_word_list_bit = _FIRST_ELEMENT_BIT << len(needed)
+        # All word-list bits (a negative mask: every bit from the first list bit up).
+        self._word_list_mask = -first_word_list_bit
         # Each distinct word list of the rules gets a bit; each word, the bits of its lists.
         list_bits: dict[frozenset[str], int] = {}
         self.word_list_bits: dict[str, int] = {}
@@ -1036,10 +1041,17 @@ class Assessor:
         token = cache[line] = _Tok(parse_line(line), self)
         return token
 
-    def _merged_tok(self, word: str) -> _Tok:
+    def _merged_tok(self, word: str, parts: list[_Tok]) -> _Tok:
+        """The one token of a merged compound (``parts``: the tokens it replaces)."""
         token = self._merged.get(word)
         if token is None:
-            token = self._merged[word] = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
+            token = _Tok((word, word, "名詞", "一般", ""), self, merged=True)
+            # The parts stay in the word lists they are in (unless_clause, boost…): 食べすぎ
+            # in one rule's list must not hide 食べる from another's. (Their pattern elements
+            # are not kept: a compound such as ホームラン is merged so ホーム matches nothing.)
+            token.flags |= reduce(or_, map(_get_flags, parts), 0) & self._word_list_mask
+            token.parts = tuple(word for part in parts for word in (part.surface, part.lemma))
+            self._merged[word] = token
         return token
 
     def _regex_rules(self, text: str, mask: int | None = None) -> tuple[tuple[_Compiled, Any], ...]:
@@ -1169,7 +1181,7 @@ class Assessor:
                     if merged is None:
                         merged = []
                     merged += tokens[done:i]
-                    merged.append(self._merged_tok(word))
+                    merged.append(self._merged_tok(word, tokens[i:end]))
                     done = end
                     break
         if merged is None:

@@ -393,8 +393,11 @@ def test_per_word_flags_say_exactly_what_the_checks_look_for() -> None:
     seen = 0
     for token in tokens:
         words = {token.lemma, token.surface}
+        # A merged compound is also in its parts' rule word lists (食べすぎ: 食べる), not in
+        # their context lists.
+        listed_as = words | set(token.parts)
         for bit, listed in lists.items():
-            assert bool(token.flags & bit) == (not listed.isdisjoint(words)), token.surface
+            assert bool(token.flags & bit) == (not listed.isdisjoint(listed_as)), token.surface
             seen += bool(token.flags & bit)
         for bit, attribute in facts:
             assert bool(token.flags & bit) == bool(getattr(token, attribute)), token.surface
