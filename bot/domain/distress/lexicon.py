@@ -296,6 +296,15 @@ def parse(
         except (KeyError, re.error) as error:
             raise LexiconError(f"normalize.rewrite #{position}: {error}") from None
         (early if rewrite.get("early", False) else rewrites).append(compiled)
+    kana_words = normalize_section.get("kana_words", {})
+    if not isinstance(kana_words, Mapping) or not all(
+        isinstance(kana, str) and kana and isinstance(word, str) and word
+        for kana, word in kana_words.items()
+    ):
+        raise LexiconError("normalize.kana_words: expected spellings = words, both non-empty")
+    # Longest first, so a spelling that contains another (とくそくじょう) is read whole.
+    for kana in sorted(kana_words, key=len, reverse=True):
+        rewrites.append((re.compile(re.escape(kana)), kana_words[kana]))
     prefixes = tuple(normalize_section.get("katakana_word_prefixes", []))
     normalizer = Normalizer(rewrites, prefixes, early)
 

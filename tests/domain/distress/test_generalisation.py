@@ -107,6 +107,15 @@ def level_of(text: str) -> str:
         ("死ぬために海に行きたい", "urgent"),
         ("死なないために食べてる", "none"),
         ("人はいつか死ぬため今を大事に", "none"),
+        # Round 33 (voice input, older writers): hiragana spellings MeCab splits wrongly are
+        # written back; a blade and oneself in different spaced phrases; affairs put in order.
+        ("やちん　はらえんくて　こまっとる", "high"),
+        ("ふつか　なんも　たべとらん", "high"),
+        ("じさつ　かんがえとる", "urgent"),
+        ("カッター　もってる　じぶんに　あててる", "urgent"),
+        ("犬、友達にあげた。もう私にはいらないから", "urgent"),
+        ("服、もう着ないから妹にあげた。もういらないし", "none"),
+        ("アパートのけいやく　きれる　いくとこ　ない", "high"),
         # A merged compound (食べすぎ) keeps its parts' word lists: 食べる lowers もう無理.
         ("食べすぎてもうむり", "none"),
     ],

@@ -56,3 +56,30 @@ def test_repetition_test_lets_every_repetition_through() -> None:
         assert _pair_repeats(text)
     assert not _pair_repeats("いろいろ")
     assert normalize("もうむりむりむり").text == "もうむり"
+
+
+def test_hiragana_spellings_of_listed_words_are_written_back() -> None:
+    # Voice input and older writers: MeCab splits these wrongly inside a run of hiragana.
+    assert normalize("しゃっきんとりがきた").text == "借金とりがきた"
+    assert normalize("ふつか　たべとらん").text == "二日 たべていない"
+    assert normalize("やちんはらえん").text == "家賃払えん"
+    assert normalize("あさめがさめんかったら").text == "あさ目が覚めんかったら"
+    # Only where the spelling cannot be part of another word.
+    assert normalize("ゆめがさめた").text == "ゆめがさめた"
+    assert normalize("はらわた").text == "はらわた"
+    assert normalize("そうだんだん").text == "そうだんだん"
+
+
+def test_kana_words_must_be_spellings_of_words() -> None:
+    import tomllib
+    from importlib import resources
+
+    import pytest
+
+    from bot.domain.distress.lexicon import LexiconError, parse
+
+    source = resources.files("bot.domain.distress").joinpath("lexicon.toml").read_text("utf-8")
+    document = tomllib.loads(source)
+    document["normalize"]["kana_words"] = {"しゃっきん": ""}
+    with pytest.raises(LexiconError, match="kana_words"):
+        parse(document)
