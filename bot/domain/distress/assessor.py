@@ -21,6 +21,7 @@ the words it looks for.
 from __future__ import annotations
 
 import copy
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -213,6 +214,10 @@ _FIRST_ELEMENT_BIT = 1 << 16
 # or surface is in (see Assessor.word_list_bits).
 # Average characters between spaces up to which spaces are taken to separate words.
 _WORD_CHUNK = 6
+# Characters in all up to which two chunks (one space) are taken to be two words.
+_TWO_WORDS = 8
+# What separates chunks: spaces and punctuation.
+_CHUNK_BREAK = re.compile(r"[\s。、，,.．!?！？…]+")
 # Bound on the per-assessor morpheme cache (cleared when reached); real replies reuse a few
 # tens of thousands of distinct morphemes, so this is rarely reached.
 _TOK_CACHE_MAX = 200_000
@@ -765,11 +770,16 @@ def _word_spaced(text: str) -> bool:
 
     おかね ない ごはん たべてない: the spaces stand between words, where other writers put
     nothing, so clause rules must reach across them. In ordinary writing a space ends a
-    phrase (疲れた 眠い), like a comma. Word spacing is told by at least two spaces and
-    short chunks between them.
+    phrase (疲れた 眠い), like a comma. Word spacing is told by short chunks between spaces
+    and punctuation: at least three (でんき とめられた。さむい、あかちゃん いる), or two
+    very short ones (でんき とめられた).
     """
-    chunks = text.split()
-    return len(chunks) >= 3 and len(text) - text.count(" ") <= _WORD_CHUNK * len(chunks)
+    spaces = text.count(" ")
+    chunks = [chunk for chunk in _CHUNK_BREAK.split(text) if chunk]
+    chars = sum(map(len, chunks))
+    if spaces >= 1 and len(chunks) >= 3:
+        return chars <= _WORD_CHUNK * len(chunks)
+    return spaces >= 1 and len(chunks) == 2 and chars <= _TWO_WORDS
 
 
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
@@ -1589,7 +1599,13 @@ class Assessor:
                 if j > begin and tokens[j - 1].other_person:
                     return True
                 continue
-            if token.predicate_stop:
+            if token.predicate_stop or (
+                # 行く/来る as a main verb (not after て): 義母が毎日来てしんどい is the
+                # person's しんどい, 義母 the subject of 来る only.
+                j > 0
+                and token.lemma in self.grammar.motion_verbs
+                and tokens[j - 1].pos2 != "接続助詞"
+            ):
                 return False
         return False
 

@@ -302,9 +302,12 @@ def parse(
         for kana, word in kana_words.items()
     ):
         raise LexiconError("normalize.kana_words: expected spellings = words, both non-empty")
-    # Longest first, so a spelling that contains another (とくそくじょう) is read whole.
-    for kana in sorted(kana_words, key=len, reverse=True):
-        rewrites.append((re.compile(re.escape(kana)), kana_words[kana]))
+    # Before the other rewrites, which may look for the usual spelling (水道とまった);
+    # longest first, so a spelling that contains another (とくそくじょう) is read whole.
+    rewrites[:0] = [
+        (re.compile(re.escape(kana)), kana_words[kana])
+        for kana in sorted(kana_words, key=len, reverse=True)
+    ]
     prefixes = tuple(normalize_section.get("katakana_word_prefixes", []))
     normalizer = Normalizer(rewrites, prefixes, early)
 

@@ -265,6 +265,9 @@ class Normalizer:
                 if rewritten != text:
                     text = rewritten
                     mask = gate.mask(text)
+                    # A later rewrite may start with what this one wrote (すいどう → 水道,
+                    # then 水道とまった → 水道止まった).
+                    chars = chars | set(text)
             index += 1
         return text, mask
 

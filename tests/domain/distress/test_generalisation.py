@@ -118,6 +118,30 @@ def level_of(text: str) -> str:
         ("アパートのけいやく　きれる　いくとこ　ない", "high"),
         # A merged compound (食べすぎ) keeps its parts' word lists: 食べる lowers もう無理.
         ("食べすぎてもうむり", "none"),
+        # Rounds 34-35 (answers to the check-in, second-language writers, parents of small
+        # children, chronic illness): two short spaced words are one clause; hiragana
+        # nouns before the verb they go with; ends, absences and urges said plainly.
+        ("ガス とめられた", "high"),
+        ("すいどう とまった", "high"),
+        ("てくび きった ち とまんない", "urgent"),
+        ("すみ かってきた。まど テープ した", "urgent"),
+        ("おこめ もう ないです", "high"),
+        ("4にち ねてない", "high"),
+        ("もう 3ねん のんでない", "none"),
+        ("らいげつ でて いわれた", "high"),
+        ("今日でぜんぶ終わりにします", "urgent"),
+        ("今日でバイト終わりにします", "none"),
+        ("もうすぐいなくなるから、ありがとうね", "urgent"),
+        ("明日いなくなるよ、出張で", "none"),
+        ("姑が毎日来てつらい", "watch"),
+        ("透析に通う足がない", "high"),
+        ("透析おわった、今日も無事", "none"),
+        ("抱っこしてゆさぶっちゃった、ぐったりしてる", "urgent"),
+        ("介護でイライラして母を叩きそうになる", "high"),
+        ("夫が生活費を入れてくれない", "high"),
+        ("元カレから毎日連絡来て家まで来た", "high"),
+        ("酸素ボンベが切れた、息くるしい", "urgent"),
+        ("眠剤ないと無理", "watch"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
