@@ -201,6 +201,30 @@ def level_of(text: str) -> str:
         ("透析、今日は行かない日", "watch"),
         ("でんき とまった さむい", "high"),
         ("おやに でてけって いわれた", "high"),
+        # Rounds 38-39 (the phenomena, balanced; young people): wishes not to live said
+        # sideways, anniversaries and birthdays not to be met, places at the edge, cutting
+        # deeper, coercion, eating disorders, worthlessness, being left out.
+        ("生きていたいとは全然思えない", "urgent"),
+        ("死なずにいられる自信がない", "urgent"),
+        ("朝まで生きとる気がせん", "urgent"),
+        ("自殺未遂した時と同じ感じがする", "urgent"),
+        ("来年の正月、迎えるつもりはない", "urgent"),
+        ("今まで心配かけてごめんって姉にLINEした", "urgent"),
+        ("このまま目を閉じたら楽になれるかな", "urgent"),
+        ("生まれてきてごめんなさい", "urgent"),
+        ("もう疲れた。屋上にきた", "urgent"),
+        ("屋上でランチ、気持ちいい", "none"),
+        ("今日はいつもより深く切った、血が止まらん", "urgent"),
+        ("息子が手首切って動かない", "urgent"),
+        ("夫がまた手あげよった", "high"),
+        ("退院したのに、またパチンコに戻ってしまった", "high"),
+        ("カード請求が20万きてて払えない", "high"),
+        ("別れたら死ぬって彼女に言われた", "high"),
+        ("吐くのがやめられない、過食がぶり返した", "high"),
+        ("俺には価値がないんだと思う", "high"),
+        ("クラスのグループから私だけ外されてた", "watch"),
+        ("はー、しんど", "watch"),
+        ("眠れんまま、もう四日目", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
