@@ -303,3 +303,73 @@ def test_no_compound_hides_an_urgent_or_high_anchor() -> None:
         if part in anchors
     }
     assert hiding <= _HARMLESS_MERGES, hiding - _HARMLESS_MERGES
+
+
+# A second review probed the older urgent and high rules with everyday replies that share
+# their words (closing a chat, pets, gadgets, school, chores): a sample of what they now
+# leave at watch or below, and of the concerning wordings they still raise.
+EVERYDAY = [
+    "今日はこれで終わりにします。ありがとう",
+    "子どもが紙飛行機を投げたいって言うから広場に行った",
+    "朝から飲まず食わずで働いた",
+    "弟にお菓子を取られたって娘が泣いてた",
+    "お迎えがまだ来ないって息子から電話",
+    "会費は払わなくてよくなった",
+    "まだ死ねない、孫の成人式を見るまでは",
+    "頭痛が消えたらいいのに",
+    "猫飼いたいけど大家さんに迷惑かけたくない",
+    "送迎は片道だけでいいです",
+    "夏休みの最後くらいちゃんと宿題させたい",
+    "保育園に置いていくの、ごめんねって毎朝思う",
+    "修理代は保険で払えるって",
+    "長年使った掃除機、今まで本当にありがとう",
+    "タートルネックが首を締めてる感じ",
+    "跳び箱の高さが足りないって息子が",
+    "鹿が柵を越えて畑に入る",
+    "形見の指輪をつけて出かけた",
+    "病院で薬をたくさんもらってきた",
+    "朝の薬、全部飲んだよ",
+    "猫が夜中に暴れる",
+    "猫を引きつけるおもちゃ",
+    "旅行の行き先はまだ決まってない",
+    "ネットが切れるから動画が止まる",
+    "放置してた鍋を洗った",
+    "やっと汗が止まった",
+    "水槽のエアポンプ、酸素が止まってた",
+    "つい新しいコスメ使っちゃった",
+    "Wi-Fiのパスワードを友達に教えた",
+    "庭に木の影があって涼しい",
+    "嬉しくて座っていられない",
+]
+CONCERNING = [
+    "もう疲れた。今日で終わりにする。ありがとう",
+    "母を連れて一緒に逝く。道連れにする",
+    "墓も葬式も手配済み。あとは俺が行くだけだ",
+    "最後にこの子の顔見れてよかった",
+    "母がいきなり胸おさえて苦しみだした",
+    "生きるのって、いつまで続けなきゃいけないんですか",
+    "除草剤飲めば楽になるかな",
+    "屋上のフェンス越えた",
+    "ホームの端に立ってる",
+    "殴られた",
+    "急に片目が見えにくくなった",
+    "残り300円",
+    "家賃が払えない",
+    "生きてても意味がない",
+    "酒がないと手が震える",
+    "パスポート 取られた",
+    "また手を出しちゃった、クスリ",
+    "天国のかあちゃんに早く会いたい",
+    "今回は本当に最後のLINE",
+    "口座番号教えちゃった、儲かるって言われて",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_replies_are_not_alerts(text: str) -> None:
+    assert level_of(text) in ("none", "watch"), assess(text)
+
+
+@pytest.mark.parametrize("text", CONCERNING)
+def test_concerning_replies_stay_alerts(text: str) -> None:
+    assert level_of(text) in ("high", "urgent"), assess(text)
