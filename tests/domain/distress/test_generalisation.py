@@ -225,6 +225,20 @@ def level_of(text: str) -> str:
         ("クラスのグループから私だけ外されてた", "watch"),
         ("はー、しんど", "watch"),
         ("眠れんまま、もう四日目", "high"),
+        # Round 41 (living with mental illness): commands from voices, a stock taken
+        # tonight, thanks left to be passed on; clinical words for a settled symptom.
+        ("ためてた薬、今からまとめて飲む", "urgent"),
+        ("頭の中の声が「飛び降りろ」ってずっと言ってる", "urgent"),
+        ("看護師さんに、お世話になりましたって伝えといて", "urgent"),
+        ("明日の今頃にはもういない", "urgent"),
+        ("首にベルト巻いて締めてみた", "urgent"),
+        ("眠剤全部飲んじゃった、ふらふら", "urgent"),
+        ("ジュース全部飲んじゃった", "none"),
+        ("またメジコン買ってしまった", "high"),
+        ("希死念慮はだいぶ落ち着いてる", "none"),
+        ("幻聴、最近なし", "none"),
+        ("隣の部屋から電波で攻撃されてる、誰も信じてくれない", "high"),
+        ("薬があと2日分、次の予約は来週", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:

@@ -305,7 +305,8 @@ def test_lemmas_are_what_the_assessor_reads(rules) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "明日の分の薬も、あさっての分も、今まとめて飲んだ",  # the rules: none
+        "残りの薬、全部今夜の分にする",  # the rules: none
+        "今夜、部屋の鍵は開けておきます。見つけてもらえるように",  # the rules: none
         "誰にも見つからない場所に行きたい。もう疲れたから",  # the rules: high
     ],
 )
