@@ -239,6 +239,27 @@ def level_of(text: str) -> str:
         ("幻聴、最近なし", "none"),
         ("隣の部屋から電波で攻撃されてる、誰も信じてくれない", "high"),
         ("薬があと2日分、次の予約は来週", "high"),
+        # Rounds 42-43 (the phenomena, balanced, a second writer; work and money at the
+        # edge): plans said in a few words, 名古屋 and 西日本 endings, slang in half-width
+        # katakana, burns, sudden numbness, payments failing; money words that are fine.
+        ("この世から消えさせてもらいます", "urgent"),
+        ("ここ10階やし、飛んだら楽になれるかな", "urgent"),
+        ("明日、あの橋に行く。もう決めたから", "urgent"),
+        ("死なんといかんのやろな", "urgent"),
+        ("生きる理由が一つもない、薬ならある", "urgent"),
+        ("今から海に行く。今までありがとう", "urgent"),
+        ("今から海に行くよ、孫と泳ぎに", "none"),
+        ("もう死んでまいたい", "urgent"),
+        ("親から毎日ﾀﾋﾈって言われる", "high"),
+        ("タバコの火を腕に押し付けてる", "urgent"),
+        ("急に片足がしびれて歩けない", "urgent"),
+        ("酒、また毎晩飲んでる", "high"),
+        ("家賃の引き落としができなかった", "high"),
+        ("もう自分ではどうにもならない", "high"),
+        ("どうせ良くならへん", "high"),
+        ("💊飲んだ、ちゃんと1錠", "none"),
+        ("質屋で時計が思ったより高く売れた", "none"),
+        ("還付のお知らせだった、督促かと思った", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
