@@ -774,12 +774,13 @@ def _word_spaced(text: str) -> bool:
     and punctuation: at least three (でんき とめられた。さむい、あかちゃん いる), or two
     very short ones (でんき とめられた).
     """
-    spaces = text.count(" ")
+    if " " not in text:
+        return False
     chunks = [chunk for chunk in _CHUNK_BREAK.split(text) if chunk]
     chars = sum(map(len, chunks))
-    if spaces >= 1 and len(chunks) >= 3:
+    if len(chunks) >= 3:
         return chars <= _WORD_CHUNK * len(chunks)
-    return spaces >= 1 and len(chunks) == 2 and chars <= _TWO_WORDS
+    return len(chunks) == 2 and chars <= _TWO_WORDS
 
 
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
@@ -939,14 +940,14 @@ class Assessor:
         scores = model.scores_of(_model_terms(tokens))
         if not model.may_raise(scores, result.level):
             return result
-        lemmas = list(map(_get_lemma, tokens))
-        opinion = model.second_opinion(lemmas, result.level, scores)
-        if opinion is None:
-            return result
         urgent_ids, serious_ids = self._urgent_rule_ids, self._serious_rule_ids
         for item in result.evidence:
             if item.rule in urgent_ids or (item.rule in serious_ids and _NEGATED in item.note):
                 return result  # the rules read the risk words here and judged them lower
+        lemmas = list(map(_get_lemma, tokens))
+        opinion = model.second_opinion(lemmas, result.level, scores)
+        if opinion is None:
+            return result
         level = opinion.level
         kinds = model.categories(lemmas, level)
         start, end = _reason_span(opinion.reasons, tokens, text, tokenizer_text)

@@ -211,7 +211,8 @@ class Normalizer:
         ``gate``: this normaliser's own gate, or one whose first patterns are
         :attr:`gated_patterns` (see :meth:`normalize_gated`). A rewrite runs if one of its
         first characters is in the text (as it was before the elongation steps: later
-        rewrites may depend on that) and the gate says it may match the text as it is now;
+        rewrites may depend on that, or as an earlier rewrite left it) and the gate says it
+        may match the text as it is now;
         the gate is asked again after each change. A rewrite the gate rules out would change
         nothing, so the result is the same as running them all.
         """
