@@ -1414,8 +1414,8 @@ class Assessor:
             # 昔は平気だったけど今は死にたい: a time word in another clause dates the match
             # only if the match is itself in the past (子供の頃、死にたいと思ってた).
             distant = sentence_range is not None and (
-                self._has_marker(message, clause_range, _DISTANT_PAST)
-                or (past and self._has_marker(message, sentence_range, _DISTANT_PAST))
+                self._dated(message, clause_range)
+                or (past and self._dated(message, sentence_range))
             )
             if (
                 (past or distant)
@@ -1492,10 +1492,14 @@ class Assessor:
         grammar = self.grammar
         n = message.n
         k = j + 1
+        if k < n and tokens[k].quote:
+            k += 1  # 消えたくないってわけでもない
         if k < n and tokens[k].lemma in grammar.negation_undone_nouns:
             k += 1
-            if k < n and tokens[k].pos1 == "助詞":
-                k += 1
+            # Particles and the copula between: ことはない, わけじゃない, わけでもない.
+            for _ in range(2):
+                if k < n and (tokens[k].pos1 == "助詞" or tokens[k].lemma == "だ"):
+                    k += 1
             return k < n and negation[k]
         said = False
         for k in range(j + 1, min(n, j + 8)):
@@ -1530,6 +1534,40 @@ class Assessor:
                 and j + 1 < message.n
                 and tokens[j + 1].surface in self.marker_pairs[bit][token.surface]
             ):
+                return True
+        return False
+
+    def _dated(self, message: _Message, where: range) -> bool:
+        """A distant-past word in ``where`` that dates what is said there.
+
+        Not one compared with: 昔みたいに, 学生の頃と同じで (the feeling is now).
+        """
+        if not self._has_marker(message, where, _DISTANT_PAST):
+            return False
+        tokens = message.tokens
+        n = message.n
+        comparisons = self.grammar.comparisons
+        pairs = self.marker_pairs[_DISTANT_PAST]
+        for j in where:
+            token = tokens[j]
+            if token.markers & _DISTANT_PAST:
+                k = j + 1
+            elif (
+                token.pair_first & _DISTANT_PAST
+                and j + 1 < n
+                and tokens[j + 1].surface in pairs[token.surface]
+            ):
+                k = j + 2
+            else:
+                continue
+            # Past more time words and particles: 学生の頃と同じ, 昔のように.
+            while (
+                k < n
+                and k < j + 5
+                and (tokens[k].markers & _DISTANT_PAST or tokens[k].surface in ("の", "と"))
+            ):
+                k += 1
+            if not (k < n and tokens[k].lemma in comparisons):
                 return True
         return False
 

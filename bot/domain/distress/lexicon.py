@@ -97,6 +97,8 @@ class Grammar:
     clinicians: frozenset[str] = frozenset()
     # 〜ないって言ったら嘘になる: a negation then "say" then one of these is affirmed.
     negation_undone_lie: frozenset[str] = frozenset()
+    # 昔みたいに: a distant-past word compared with is not a time frame.
+    comparisons: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +346,7 @@ def parse(
         speech_verbs=words(context, "speech_verbs"),
         clinicians=words(context, "clinicians"),
         passive=words(context, "passive"),
+        comparisons=words(context, "comparisons"),
     )
 
     rules = tuple(_rule(raw, position) for position, raw in enumerate(raw_rules, start=1))

@@ -299,6 +299,18 @@ def level_of(text: str) -> str:
         ("記憶なくなるまで飲んだ", "high"),
         ("今日でバイト最後、みんなにお別れしてきた", "none"),
         ("死んでも悔いないくらいうまい寿司", "none"),
+        # A denied negation affirms the match (particles and the copula between).
+        ("死にたくないわけじゃない", "urgent"),
+        ("消えたくないってわけでもない", "urgent"),
+        ("死にたくないことはないです", "urgent"),
+        ("寂しくないわけではないけど", "watch"),
+        ("食べられないわけじゃない", "none"),
+        ("別に消えたいわけじゃない", "none"),
+        # A distant-past word compared with does not date the feeling.
+        ("昔みたいにまた切りたくなってきた", "urgent"),
+        ("学生の頃と同じで消えたい", "urgent"),
+        ("学生の頃は消えたいと思ってた", "high"),
+        ("昔のように死にたいと思うことはもうない", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
