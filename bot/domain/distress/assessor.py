@@ -513,6 +513,8 @@ _NO_ELEMENTS: frozenset[int] = frozenset()
 _get_flags = attrgetter("flags")
 _get_length = attrgetter("length")
 _get_negation = attrgetter("negation")
+# Conjugation forms a negative ん never follows (see _Message).
+_PLAIN_FORMS = ("終止形", "連体形")
 _get_clause_break = attrgetter("clause_break")
 _get_conjunction = attrgetter("conjunction")
 _get_sentence_mark = attrgetter("sentence_mark")
@@ -579,6 +581,11 @@ class _Message:
         self._offsets = offsets
         if present & (_NEGATION | _DIALECT):
             self.negation = negation = list(map(_get_negation, tokens))
+            for i in compress(range(1, n), negation[1:]):
+                # 逝けるんよ: ん after a dictionary form is の (the negative ん follows the
+                # irrealis form: 逝けんよ), though MeCab sometimes reads it as ず.
+                if tokens[i].surface == "ん" and tokens[i - 1].cform.startswith(_PLAIN_FORMS):
+                    negation[i] = False
             if present & _DIALECT:
                 # 博多: 寂しくなか, 大丈夫じゃなか — a negation after an adjective or だ.
                 for i in range(1, n):

@@ -34,10 +34,30 @@ _TRANSLATE_PAIRS = tuple((chr(code), into or "") for code, into in _TRANSLATE.it
 
 # Elongation inside hiragana words: しにたーい, つらぁぁい, むりー.
 _LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
-# Small vowel used as elongation before more hiragana (しにたぁい): drop it.
-_SMALL_VOWEL_INSIDE = re.compile(r"(?<=[ぁ-ゖ一-鿿])[ぁぃぅぇぉ]+(?=[ぁ-ゖ])")
+# A full-size hiragana (or っ): what follows a small vowel used as elongation. Before a
+# small ゃゅょ the small vowel ends the word: しにたぃょぉ is しにたいよお.
+_FULL_KANA_NEXT = "(?![ぁぃぅぇぉゃゅょゎゕゖ])[ぁ-ゖ]"
+# Small vowel before more hiragana: elongation when it repeats the vowel before it
+# (しにたぁい: drop it), a vowel written small when it does not (つらぃよ: つらいよ).
+_SMALL_VOWEL_INSIDE = re.compile(rf"(?<=[ぁ-ゖ一-鿿])[ぁぃぅぇぉ]+(?={_FULL_KANA_NEXT})")
+# The vowel of each hiragana (ん and っ have none).
+_VOWEL_OF = {
+    kana: vowel
+    for vowel, row in zip(
+        "aiueo",
+        (
+            "ぁあかがさざただなはばぱまゃやらゎわ",
+            "ぃいきぎしじちぢにひびぴみりゐ",
+            "ぅうくぐすずづぬふぶぷむゅゆるゔ",
+            "ぇえけげせぜてでねへべぺめれゑ",
+            "ぉおこごそぞとどのほぼぽもょよろを",
+        ),
+        strict=True,
+    )
+    for kana in row
+}
 # Small vowel ending a word (きえたぃ): make it a full vowel.
-_SMALL_VOWEL_END = re.compile(r"(?<=[ぁ-ゖ一-鿿])([ぁぃぅぇぉ])[ぁぃぅぇぉ]*(?![ぁ-ゖ])")
+_SMALL_VOWEL_END = re.compile(rf"(?<=[ぁ-ゖ一-鿿])([ぁぃぅぇぉ])[ぁぃぅぇぉ]*(?!{_FULL_KANA_NEXT})")
 # Same in katakana (キエタィ), but never after the consonants that form loanword
 # digraphs (ティ, ファ, ウィ, ...).
 _SMALL_KATAKANA_END = re.compile(
@@ -228,7 +248,7 @@ class Normalizer:
         if not _LONG_MARKS.isdisjoint(chars):
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
         if not _SMALL_VOWELS.isdisjoint(chars):
-            text = _SMALL_VOWEL_INSIDE.sub("", text)
+            text = _SMALL_VOWEL_INSIDE.sub(_inside_small_vowel, text)
             text = _SMALL_VOWEL_END.sub(_full_vowel, text)
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
         if text != before:
@@ -320,6 +340,18 @@ def _pair_repeats(text: str) -> bool:
     listing the text's pairs, and it lets fewer texts through.
     """
     return _PAIR_THRICE.search(text) is not None
+
+
+def _inside_small_vowel(match: re.Match[str]) -> str:
+    before = match.string[match.start() - 1]
+    small = match.group()
+    vowel = _VOWEL_OF.get(before)
+    if vowel is None:
+        # After a kanji, an adjective's い written small (辛ぃよ); after ん or っ, elongation.
+        return "い" if small[0] == "ぃ" and before >= "一" else ""
+    if vowel == _VOWEL_OF[small[0]]:
+        return ""  # the same vowel again: elongation
+    return small[0].translate(_SMALL_TO_FULL)
 
 
 def _full_vowel(match: re.Match[str]) -> str:

@@ -311,6 +311,10 @@ def level_of(text: str) -> str:
         ("学生の頃と同じで消えたい", "urgent"),
         ("学生の頃は消えたいと思ってた", "high"),
         ("昔のように死にたいと思うことはもうない", "none"),
+        # ん after a dictionary form is の, not a negation.
+        ("薬ためとるけぇ、いつでも逝けるんよ", "urgent"),
+        ("眠れるんよ", "none"),
+        ("しにたぃょぉ", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:

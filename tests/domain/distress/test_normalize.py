@@ -19,6 +19,13 @@ def test_nfkc_and_half_width_kana() -> None:
 def test_small_kana_and_elongation() -> None:
     assert normalize("きえたぃ").text == "きえたい"
     assert normalize("しにたーい").text == "しにたい"
+    assert normalize("しにたぁい").text == "しにたい"  # the same vowel again: elongation
+
+
+def test_small_vowel_that_is_not_elongation_is_written_full() -> None:
+    assert normalize("つらぃよぉ").text == "つらいよお"  # ぃ after ら is a vowel of its own
+    assert normalize("しにたぃょぉ").text == "しにたいょお"  # before a small ょ: a word end
+    assert normalize("辛ぃよ").text == "辛いよ"  # an adjective's い after a kanji
 
 
 def test_loanword_small_kana_kept() -> None:
