@@ -162,7 +162,7 @@ def _rewrite_without_gate(normalizer: Normalizer, text: str) -> str:
     if not module._LONG_MARKS.isdisjoint(chars):
         text = module._LONG_MARK_AFTER_HIRAGANA.sub("", text)
     if not module._SMALL_VOWELS.isdisjoint(chars):
-        text = module._SMALL_VOWEL_INSIDE.sub("", text)
+        text = module._SMALL_VOWEL_INSIDE.sub(module._inside_small_vowel, text)
         text = module._SMALL_VOWEL_END.sub(module._full_vowel, text)
         text = module._SMALL_KATAKANA_END.sub(module._full_vowel, text)
     for pattern, replacement, starts in normalizer._rewrites:
