@@ -1587,12 +1587,16 @@ class Assessor:
         return self._has_marker(message, range(clause_end, message.n), _NOW)
 
     def _resolved_elsewhere(self, message: _Message, begin: int, end: int) -> bool:
-        """A resolved word outside tokens begin…end-1 (the match's clause), not negated."""
+        """A resolved word outside tokens begin…end-1 (the match's clause), not negated, and
+        not said of someone else (猫は元気: the cat is fine, not the person)."""
         tokens = message.tokens
         for j, token in enumerate(tokens):
             if begin <= j < end or not token.markers & _RESOLVED:
                 continue
-            if not self._negated(message, j, j):
+            if not self._negated(message, j, j) and not (
+                message.present & _OTHER_PERSON
+                and self._other_subject(message, j, message.clause_range(j)[0])
+            ):
                 return True
         return False
 

@@ -315,6 +315,24 @@ def level_of(text: str) -> str:
         ("薬ためとるけぇ、いつでも逝けるんよ", "urgent"),
         ("眠れるんよ", "none"),
         ("しにたぃょぉ", "urgent"),
+        # A resolved word said of someone else does not close the person's own past.
+        ("去年は死にたかったけど今は元気", "watch"),
+        ("去年は死にたかったけど母は元気", "high"),
+        # Rounds 48-51 (the phenomena, balanced, fifth and sixth writers; dialects; longer
+        # replies).
+        ("息子が息しとらん!", "urgent"),
+        ("目が覚めんでもええ", "urgent"),
+        ("はよ死なれへんかなぁ", "urgent"),
+        ("死ぬのが怖くなくなった", "urgent"),
+        ("このスマホは明日解約します。今まで本当にお世話になりました", "urgent"),
+        ("スマホ解約して格安に乗り換えた、今までありがとう", "none"),
+        ("介護で限界で、母をたたいてしまった", "high"),
+        ("市販薬、また買いに行ってしまった", "high"),
+        ("ここ数日まともに眠れてない", "high"),
+        ("パソコン逝った😇", "none"),
+        ("温泉で疲れが消えた〜", "none"),
+        ("話飛んでごめんね", "none"),
+        ("自分の葬式は家族だけでいいって話しといた", "watch"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
