@@ -46,6 +46,7 @@ _PREDICATE_POS = frozenset({"動詞", "形容詞"})
 # ない is an auxiliary or an adjective; なくなる (run out, stop being) is a verb.
 _NEGATION_POS = frozenset({"助動詞", "形容詞", "動詞"})
 _BRACKETS = frozenset({"括弧開", "括弧閉"})
+_CLOSING_BRACKET = "括弧閉"
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
@@ -1609,14 +1610,26 @@ class Assessor:
         tokens = message.tokens
         n = message.n
         cform = tokens[last].cform
+        after = last + 1
+        while after < n and tokens[after].pos2 == _CLOSING_BRACKET:
+            after += 1
         if cform.startswith(_IMPERATIVE_FORM) or (
             # MeCab reads 死ね before って as a conditional without its ば: a command.
-            cform.startswith(_CONDITIONAL_FORM) and last + 1 < n and tokens[last + 1].quote
+            cform.startswith(_CONDITIONAL_FORM) and after < n and tokens[after].quote
         ):
             return False
+        second_person = self.grammar.second_person
+        if any(
+            tokens[k].surface in second_person for k in message.sentence_range(last) if k < last
+        ):
+            return False  # 「お前は生きてる価値ない」って言われた: aimed at the person
         j = last + 1
         while j < n and not tokens[j].quote:
-            if not tokens[j].transparent or tokens[j - 1].sentence_mark:
+            # A closing bracket may end the quotation: 「…死にたい」って言ってる.
+            if (
+                not (tokens[j].transparent or tokens[j].pos2 == _CLOSING_BRACKET)
+                or tokens[j - 1].sentence_mark
+            ):
                 return False
             j += 1
         for k in range(j + 1, n - 1):

@@ -99,6 +99,8 @@ class Grammar:
     negation_undone_lie: frozenset[str] = frozenset()
     # 昔みたいに: a distant-past word compared with is not a time frame.
     comparisons: frozenset[str] = frozenset()
+    # 「お前は…」って言われた: a quotation aimed at the person is not lowered.
+    second_person: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +349,7 @@ def parse(
         clinicians=words(context, "clinicians"),
         passive=words(context, "passive"),
         comparisons=words(context, "comparisons"),
+        second_person=words(context, "second_person"),
     )
 
     rules = tuple(_rule(raw, position) for position, raw in enumerate(raw_rules, start=1))

@@ -345,6 +345,15 @@ def level_of(text: str) -> str:
         ("どこに住めばいいか迷う、駅近か郊外か", "none"),
         ("母の後を追うように看護師になった", "none"),
         ("リスカしてなかったけど、最近またしたくて仕方ない", "high"),
+        # A quotation closed by a bracket is still someone else's words, unless aimed at
+        # the person.
+        ("同僚が「会社辞めたい、死にたい」って毎日言ってる", "watch"),
+        ("「死ね」って言われた", "high"),
+        ("「お前は生きてる価値ない」って上司に毎日言われてる", "high"),
+        ("払えない額じゃない", "none"),
+        ("倒れるまで働く気はないよ", "none"),
+        ("嬉しすぎて胸が苦しかった", "watch"),
+        ("ロープ買うてきてん、引っ越しの荷造り用な", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
