@@ -251,6 +251,7 @@ class _Compiled:
         "rank",
         "rule",
         "soften_clause",
+        "time_context_only",
         "unless_clause",
         "unless_message",
         "unless_next",
@@ -292,6 +293,7 @@ class _Compiled:
         # A word pattern that is itself a negation (眠れない) is cancelled by a second one.
         self.double_negation = rule.has_negation and bool(rule.words)
         self.contextual = rule.contextual
+        self.time_context_only = rule.time_context_only
         # Element bits (of _Tok.flags) of every element a match needs beyond the first:
         # not optional, and not matched by a negation instead (NEG).
         needs = 0
@@ -1373,16 +1375,27 @@ class Assessor:
         sentence_range = (
             message.sentence_range(first) if present & (_MEDIA | _DISTANT_PAST) else None
         )
-        if rule.soften_clause & present and _any_flag(tokens, begin, end, rule.soften_clause):
+        # A rule with contextual = "time" is lowered only by when it happened (past and
+        # resolved), never by a joke, a film or someone else's name (電気止められたw).
+        time_only = rule.time_context_only
+        if (
+            rule.soften_clause & present
+            and not time_only
+            and _any_flag(tokens, begin, end, rule.soften_clause)
+        ):
             level = min(level, 1)
             notes.append("hyperbole")
-        if present & _JOKE:
+        if present & _JOKE and not time_only:
             for j in range(first, message.n):
                 if tokens[j].joke:
                     level = min(level, _JOKE_RANK[level])
                     notes.append("joke")
                     break
-        if sentence_range is not None and self._has_marker(message, sentence_range, _MEDIA):
+        if (
+            sentence_range is not None
+            and not time_only
+            and self._has_marker(message, sentence_range, _MEDIA)
+        ):
             following = last + 1 < message.n and tokens[last + 1]
             if following and (
                 following.markers & _MEDIA  # 虐待事件
@@ -1393,9 +1406,13 @@ class Assessor:
             else:
                 level = min(level, _SOFTEN_RANK[level])
                 notes.append("media")
-        if rule.other_person and (
-            (present & _OTHER_PERSON and self._other_subject(message, first, begin))
-            or (present & _SPEECH_VERB and self._said_to_me(message, last))
+        if (
+            rule.other_person
+            and not time_only
+            and (
+                (present & _OTHER_PERSON and self._other_subject(message, first, begin))
+                or (present & _SPEECH_VERB and self._said_to_me(message, last))
+            )
         ):
             level = min(level, _OTHER_PERSON_RANK[level])
             notes.append("someone else")
@@ -1425,8 +1442,10 @@ class Assessor:
                 self._dated(message, clause_range)
                 or (past and self._dated(message, sentence_range))
             )
+            # A cut-off supply stays cut until said otherwise: for a time-only rule a past
+            # tense alone (電気止められました…平気) does not date it, a distant past does.
             if (
-                (past or distant)
+                (distant or (past and not time_only))
                 and present & _RESOLVED
                 and self._resolved_elsewhere(message, begin, end)
             ) or (distant and present & _NOW and self._now_after(message, end)):

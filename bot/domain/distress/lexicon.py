@@ -58,6 +58,9 @@ class Rule:
     boost_level: Level | None = None
     negatable: bool = True
     contextual: bool = True
+    # contextual = "time": only past-and-resolved context lowers it (not jokes, films or
+    # someone else's name).
+    time_context_only: bool = False
     has_negation: bool = False  # the pattern contains NEG (a second negation cancels it)
 
 
@@ -162,6 +165,9 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
     for category in categories:
         if category not in CATEGORIES:
             raise LexiconError(f"{where}: unknown category {category!r}")
+    contextual = raw.get("contextual", True)
+    if contextual not in (True, False, "time"):
+        raise LexiconError(f'{where}: contextual must be true, false or "time"')
     kinds = [key for key in ("words", "all_of", "regex") if key in raw]
     if len(kinds) != 1:
         raise LexiconError(f"{where}: give exactly one of words, all_of, regex")
@@ -208,7 +214,8 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
                 not any(element.negation for element in (*words, *all_of)),
             )
         ),
-        contextual=bool(raw.get("contextual", True)),
+        contextual=contextual is not False,
+        time_context_only=contextual == "time",
         has_negation=any(element.negation for element in (*words, *all_of)),
     )
 

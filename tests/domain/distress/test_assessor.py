@@ -203,3 +203,16 @@ def test_a_negation_that_is_the_emergency_is_not_a_denial(text: str) -> None:
 )
 def test_everyday_sentences_with_alarming_words_raise_no_alarm(text: str) -> None:
     assert level_of(text) == "none"
+
+
+def test_contextual_takes_true_false_or_time() -> None:
+    import tomllib
+    from importlib import resources
+
+    from bot.domain.distress.lexicon import LexiconError, parse
+
+    source = resources.files("bot.domain.distress").joinpath("lexicon.toml").read_text("utf-8")
+    document = tomllib.loads(source)
+    document["rule"][0]["contextual"] = "sometimes"
+    with pytest.raises(LexiconError, match="contextual"):
+        parse(document)

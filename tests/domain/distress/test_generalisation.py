@@ -354,6 +354,12 @@ def level_of(text: str) -> str:
         ("倒れるまで働く気はないよ", "none"),
         ("嬉しすぎて胸が苦しかった", "watch"),
         ("ロープ買うてきてん、引っ越しの荷造り用な", "none"),
+        # Utility cuts (contextual = "time"): only a distant past that is over lowers them.
+        ("電気止められたw", "high"),
+        ("母が電気止められた", "high"),
+        ("電気止められました。布団かぶってれば平気", "high"),
+        ("去年は電気止められたこともあったけど、今は大丈夫", "none"),
+        ("昨日電気止められたけど今日払って復旧した", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
