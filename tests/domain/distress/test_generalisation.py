@@ -374,6 +374,9 @@ def level_of(text: str) -> str:
         ("雪、すっかり消えたね", "none"),
         ("もう寝るから消えるね、また明日", "none"),
         ("薬ちょっとずつ貯めてて今は2か月分くらいある", "urgent"),
+        ("元気元気、心配ご無用", "none"),
+        ("焼酎やめて半年。体の調子がよかど", "none"),
+        ("10年前はアル中で毎日飲んでました。今日で断酒10年目!", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
