@@ -30,8 +30,9 @@ FIRST_RULES = DEFAULT_CORPUS.with_name("distress_first_rules.json")
 
 
 def round_of(example: Example) -> str:
-    """The round a held-out example belongs to: held-out ids start with the round's letter."""
-    return example.id[0]
+    """The round a held-out example belongs to: held-out ids are the round's prefix (one
+    letter, or several once single letters ran out), the level's letter and a number."""
+    return example.id[:-4]
 
 
 def fold_model(
