@@ -1423,7 +1423,7 @@ class Assessor:
             and present & _RECENT
             and self._has_marker(message, clause_range, _RECENT)
             and (
-                (present & _UNTIL and self._has_marker(message, clause_range, _UNTIL))
+                (present & _UNTIL and self._until_recently(message, clause_range))
                 or (present & _NOW and self._past(message, last) and self._now_after(message, end))
             )
         ):
@@ -1466,8 +1466,7 @@ class Assessor:
                 past
                 and present & _UNTIL
                 and present & _RECENT
-                and self._has_marker(message, clause_range, _UNTIL)
-                and self._has_marker(message, clause_range, _RECENT)
+                and self._until_recently(message, clause_range)
             ):
                 level = min(level, _NOT_NOW_RANK[level])
                 notes.append("recent past")
@@ -1595,6 +1594,25 @@ class Assessor:
             ):
                 k += 1
             if not (k < n and tokens[k].lemma in comparisons):
+                return True
+        return False
+
+    def _until_recently(self, message: _Message, where: range) -> bool:
+        """ "Until" right after a recent time word in ``where``: さっきまで, 1時間前まで.
+
+        Not a place: 橋の上まで行ってきた is how far, not until when.
+        """
+        tokens = message.tokens
+        pairs = self.marker_pairs[_RECENT]
+        for j in where:
+            if not tokens[j].markers & _UNTIL or j == 0:
+                continue
+            before = tokens[j - 1]
+            if before.markers & _RECENT or (
+                j >= 2
+                and tokens[j - 2].pair_first & _RECENT
+                and before.surface in pairs[tokens[j - 2].surface]
+            ):
                 return True
         return False
 
