@@ -1586,6 +1586,14 @@ class Assessor:
                 k = j + 2
             else:
                 continue
+            # 昔の売人, 昔の借金取り: the word describes someone from the past, who may
+            # be back now; 昔の話, 去年の今ごろ still date.
+            if (
+                k + 1 < n
+                and tokens[k].surface == "の"
+                and tokens[k + 1].lemma in self.grammar.people_from_the_past
+            ):
+                continue
             # Past more time words and particles: 学生の頃と同じ, 昔のように.
             while (
                 k < n

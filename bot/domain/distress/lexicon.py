@@ -102,6 +102,8 @@ class Grammar:
     negation_undone_lie: frozenset[str] = frozenset()
     # 昔みたいに: a distant-past word compared with is not a time frame.
     comparisons: frozenset[str] = frozenset()
+    # 昔の売人: people a distant-past word only describes (they may be back now).
+    people_from_the_past: frozenset[str] = frozenset()
     # 「お前は…」って言われた: a quotation aimed at the person is not lowered.
     second_person: frozenset[str] = frozenset()
 
@@ -356,6 +358,7 @@ def parse(
         clinicians=words(context, "clinicians"),
         passive=words(context, "passive"),
         comparisons=words(context, "comparisons"),
+        people_from_the_past=words(context, "people_from_the_past"),
         second_person=words(context, "second_person"),
     )
 
