@@ -509,8 +509,11 @@ async def test_webhook_delivery_with_retry(standin: BotApiStandin, bot: Bot) -> 
         first = user.send_text("a")
         assert await bot.set_webhook(url, secret_token="s3cret-token")
         second = user.send_text("b")
-        await standin.await_for(lambda: len(receiver.received) == 2)
-        assert [u["update_id"] for u, _ in receiver.received] == [first.update_id, second.update_id]
+        # The receiver records an update before it answers; the stand-in counts it as
+        # delivered only once the answer is back, so wait for the stand-in's own record.
+        delivered = [first.update_id, second.update_id]
+        await standin.await_for(lambda: standin.webhook_deliveries() == delivered)
+        assert [u["update_id"] for u, _ in receiver.received] == delivered
         assert {secret for _, secret in receiver.received} == {"s3cret-token"}
         assert Update.de_json(receiver.received[0][0], bot).message.text == "a"  # type: ignore[union-attr]
         info = await bot.get_webhook_info()
