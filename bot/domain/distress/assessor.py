@@ -1577,6 +1577,13 @@ class Assessor:
         for j in where:
             token = tokens[j]
             if token.markers & _DISTANT_PAST:
+                if (
+                    j > 0
+                    and tokens[j - 1].surface == "その"
+                    and j + 1 < n
+                    and tokens[j + 1].surface == "に"
+                ):
+                    continue  # その頃には: by then, a time to come
                 k = j + 1
             elif (
                 token.pair_first & _DISTANT_PAST
