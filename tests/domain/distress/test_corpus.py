@@ -60,23 +60,23 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in
-# fifty-five rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…, j…,
+# fifty-nine rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…, j…,
 # i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…,
-# M…, L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…), each written and
-# labelled blind by someone who never saw the lexicon, before the assessor saw it. Each
-# round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666,
-# 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects),
-# 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall 0.362),
-# 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very
-# short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a
-# natural month's mix), 0.722 (f: people often missed by services), 0.858 (e: a second
-# month's mix); everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent
-# replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with
-# indirect urgent wording: 0.766 by the rules, 0.821 with the first learned model (urgent
-# recall 0.620 -> 0.880); everyday replies with crisis-looking words (X, 300) and
-# farewell-shaped ones (V, 260): 17 and 29 made urgent by the rules, 12 and 16 more by that
-# model; U, a fourth month's mix, 0.824 by the rules, 0.889 with the model that raises to
-# any level (urgent recall 0.800 -> 0.975, false alarms 0.133 -> 0.144); T, voice input,
+# M…, L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…),
+# each written and labelled blind by someone who never saw the lexicon, before the assessor
+# saw it. Each round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786,
+# 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p:
+# dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent
+# recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas),
+# 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana,
+# emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by services),
+# 0.858 (e: a second month's mix); everyday replies only: 12, 12 and 21 of 200 raised in d,
+# a and Y; urgent replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third
+# month's mix with indirect urgent wording: 0.766 by the rules, 0.821 with the first learned
+# model (urgent recall 0.620 -> 0.880); everyday replies with crisis-looking words (X, 300)
+# and farewell-shaped ones (V, 260): 17 and 29 made urgent by the rules, 12 and 16 more by
+# that model; U, a fourth month's mix, 0.824 by the rules, 0.889 with the model that raises
+# to any level (urgent recall 0.800 -> 0.975, false alarms 0.133 -> 0.144); T, voice input,
 # older speakers and mixed scripts (all hiragana, spaced phrases, dialect, romaji): 0.713 by
 # the rules, 0.813 with the model (urgent recall 0.600 -> 0.820); S, answers to the check-in
 # question (ねてない。4日目), 0.795 by the rules, 0.876 with the model (urgent recall 0.822 ->
@@ -105,17 +105,21 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # (0.700 -> 0.825); A, the phenomena balanced by a seventh writer, 0.793 by the rules, 0.837
 # with the model (urgent recall 0.800 -> 0.880); AB, replies after a long silence, 0.746 ->
 # 0.830 (0.711 -> 0.956); AC, addiction and recovery, 0.727 -> 0.799 (0.750 -> 0.825); AD,
-# abuse and violence at home, 0.688 -> 0.774 (0.622 -> 0.756)); each round was then fixed by
-# phenomenon. The learned model is trained on these replies, so what it adds here says
-# nothing about generalisation (python -m tests.tools.crossval_distress_model measures that,
-# round by round); the rules alone are held to their own thresholds, so a regression in any
-# rule shows up. Now over 11,553 replies: with the model macro-F1 0.935, urgent recall
-# 0.996, false alarms 0.098 = 401/4,086 (X, V, S, J, K, F, E, C, D, B, A, AB, AC and AD are
-# built largely of near misses; 323 of the 401 are watch); the rules alone 0.896 / 0.971 (73
-# of 2,506 urgent replies missed) / 0.098. The thresholds are those less a small margin
-# (lowered with rounds J, K and F, and again with E, C, D and B and with A, AB, AC and AD,
-# whose everyday replies were chosen to look like crises and whose rules-level misses the
-# model covers: no reply's level moved away from its label by the rules' fixes).
+# abuse and violence at home, 0.688 -> 0.774 (0.622 -> 0.756); AE, the phenomena balanced by
+# an eighth writer, 0.826 by the rules, 0.876 with the model (urgent recall 0.860 -> 0.960);
+# AF, physical health and medical emergencies, 0.651 -> 0.746 (0.509 -> 0.727); AG, welfare,
+# money, housing and the law, 0.726 -> 0.778 (0.657 -> 0.800); AH, loneliness, withdrawal
+# and low mood, 0.722 -> 0.772 (0.714 -> 0.886)); each round was then fixed by phenomenon.
+# The learned model is trained on these replies, so what it adds here says nothing about
+# generalisation (python -m tests.tools.crossval_distress_model measures that, round by
+# round); the rules alone are held to their own thresholds, so a regression in any rule
+# shows up. Now over 12,495 replies: with the model macro-F1 0.933, urgent recall 0.997,
+# false alarms 0.100 = 435/4,354 (X, V, S, J, K, F, the rounds from E on are built largely
+# of near misses; 349 of the 435 are watch); the rules alone 0.892 / 0.971 (77 of 2,678
+# urgent replies missed) / 0.100. The thresholds are those less a small margin (lowered with
+# rounds J, K and F, and again with E, C, D and B, with A, AB, AC and AD and with AE, AF, AG
+# and AH, whose everyday replies were chosen to look like crises and whose rules-level
+# misses the model covers: no reply's level moved away from its label by the rules' fixes).
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
@@ -137,12 +141,12 @@ def test_heldout_thresholds(heldout) -> None:
     assert scores.urgent_recall >= 0.99, [
         example.text for example, predicted in scores.errors if example.level == "urgent"
     ]
-    assert scores.none_false_alarm_rate <= 0.1
-    assert scores.macro_f1 >= 0.93
+    assert scores.none_false_alarm_rate <= 0.102
+    assert scores.macro_f1 >= 0.925
 
 
 def test_heldout_thresholds_by_the_rules_alone(heldout, rules_only) -> None:
     scores = score(heldout, rules_only)
     assert scores.urgent_recall >= 0.965
-    assert scores.none_false_alarm_rate <= 0.1
-    assert scores.macro_f1 >= 0.89
+    assert scores.none_false_alarm_rate <= 0.102
+    assert scores.macro_f1 >= 0.885
