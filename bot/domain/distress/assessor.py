@@ -47,6 +47,9 @@ _PREDICATE_POS = frozenset({"動詞", "形容詞"})
 _NEGATION_POS = frozenset({"助動詞", "形容詞", "動詞"})
 _BRACKETS = frozenset({"括弧開", "括弧閉"})
 _CLOSING_BRACKET = "括弧閉"
+# 言えない after なんて / なんか / とか: "cannot say", not "did not feel" (see _cannot_say).
+_SAY_POTENTIAL = frozenset({"言え", "いえ", "云え"})
+_QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
@@ -1414,8 +1417,13 @@ class Assessor:
                 or (present & _SPEECH_VERB and self._said_to_me(message, last))
             )
         ):
-            level = min(level, _OTHER_PERSON_RANK[level])
-            notes.append("someone else")
+            if level == 3 and self._emergency_now(message):
+                # 友達が薬いっぱい飲んだって、返事ない、どうしよう: someone else's crisis
+                # happening now, which the person is in the middle of.
+                notes.append("someone else, now")
+            else:
+                level = min(level, _OTHER_PERSON_RANK[level])
+                notes.append("someone else")
         clause_range = range(begin, end)
         still = bool(present & _STILL) and self._has_marker(message, clause_range, _STILL)
         if (
@@ -1494,9 +1502,11 @@ class Assessor:
                 if only:
                     return False
                 # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
-                # 方法ないかな: a question.
+                # 方法ないかな: a question; 死にたいなんて言えない: not saying it, which
+                # does not deny it.
                 return not (
                     (j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question))
+                    or self._cannot_say(message, j)
                     or self._negation_undone(message, j)
                 )
             if token.not_negation:
@@ -1505,6 +1515,31 @@ class Assessor:
             if not token.transparent:
                 return False
         return False
+
+    def _emergency_now(self, message: _Message) -> bool:
+        """Words that make someone else's crisis the person's emergency now (どうしよう,
+        既読つかない, ぐったり, 今夜): see grammar list emergency_now."""
+        cues = self.grammar.emergency_now
+        tokens = message.tokens
+        if any(token.lemma in cues or token.surface in cues for token in tokens):
+            return True
+        # 返事ない, 返信がない, 既読つかない: no answer from them.
+        unanswered = self.grammar.emergency_if_unanswered
+        negation = message.negation
+        n = message.n
+        return any(
+            token.lemma in unanswered and any(negation[i + 1 : min(n, i + 4)])
+            for i, token in enumerate(tokens)
+        )
+
+    @staticmethod
+    def _cannot_say(message: _Message, j: int) -> bool:
+        """The negation at ``j`` is "cannot say" after なんて or とか: 死にたいなんて言えない
+        is a feeling kept quiet, not a denial of it."""
+        tokens = message.tokens
+        if j < 2 or tokens[j - 1].lemma != "言う" or tokens[j - 1].surface not in _SAY_POTENTIAL:
+            return False
+        return any(tokens[k].surface in _QUOTE_DISMISSIVE for k in range(max(0, j - 5), j - 1))
 
     def _negation_undone(self, message: _Message, j: int) -> bool:
         """Whether the negation at ``j`` is itself denied, which affirms the match.
@@ -1527,6 +1562,10 @@ class Assessor:
                 if k < n and (tokens[k].pos1 == "助詞" or tokens[k].lemma == "だ"):
                     k += 1
             return k < n and negation[k]
+        for k in range(j + 1, min(n, j + 7)):
+            # 死にたくないなんて、もう言えない: unable to say the denial any more.
+            if negation[k] and self._cannot_say(message, k):
+                return True
         said = False
         for k in range(j + 1, min(n, j + 8)):
             token = tokens[k]

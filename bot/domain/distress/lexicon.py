@@ -102,6 +102,11 @@ class Grammar:
     negation_undone_lie: frozenset[str] = frozenset()
     # 昔みたいに: a distant-past word compared with is not a time frame.
     comparisons: frozenset[str] = frozenset()
+    # Someone else's urgent crisis is the person's emergency when one of these is in the
+    # message (どうしよう, 既読つかない, ぐったり): not lowered to watch.
+    emergency_now: frozenset[str] = frozenset()
+    # ...or one of these followed by a negation (返事ない, 既読つかない).
+    emergency_if_unanswered: frozenset[str] = frozenset()
     # 昔の売人: people a distant-past word only describes (they may be back now).
     people_from_the_past: frozenset[str] = frozenset()
     # 「お前は…」って言われた: a quotation aimed at the person is not lowered.
@@ -359,6 +364,8 @@ def parse(
         passive=words(context, "passive"),
         comparisons=words(context, "comparisons"),
         people_from_the_past=words(context, "people_from_the_past"),
+        emergency_now=words(context, "emergency_now"),
+        emergency_if_unanswered=words(context, "emergency_if_unanswered"),
         second_person=words(context, "second_person"),
     )
 
