@@ -249,7 +249,7 @@ class Normalizer:
             text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
         if not _SMALL_VOWELS.isdisjoint(chars):
             text = _SMALL_VOWEL_INSIDE.sub(_inside_small_vowel, text)
-            text = _SMALL_VOWEL_END.sub(_full_vowel, text)
+            text = _SMALL_VOWEL_END.sub(_end_small_vowels, text)
             text = _SMALL_KATAKANA_END.sub(_full_vowel, text)
         if text != before:
             mask = gate.mask(text)
@@ -352,6 +352,16 @@ def _inside_small_vowel(match: re.Match[str]) -> str:
     if vowel == _VOWEL_OF[small[0]]:
         return ""  # the same vowel again: elongation
     return small[0].translate(_SMALL_TO_FULL)
+
+
+def _end_small_vowels(match: re.Match[str]) -> str:
+    """Small vowels ending a word, written full: the first that does not repeat the vowel
+    before it (しにたぁぃ: たぁ is long, ぃ is the word's い), else the first (いてぇ)."""
+    vowel = _VOWEL_OF.get(match.string[match.start() - 1])
+    for small in match.group():
+        if _VOWEL_OF[small] != vowel:
+            return small.translate(_SMALL_TO_FULL)
+    return match.group(1).translate(_SMALL_TO_FULL)
 
 
 def _full_vowel(match: re.Match[str]) -> str:

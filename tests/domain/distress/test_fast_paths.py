@@ -163,7 +163,7 @@ def _rewrite_without_gate(normalizer: Normalizer, text: str) -> str:
         text = module._LONG_MARK_AFTER_HIRAGANA.sub("", text)
     if not module._SMALL_VOWELS.isdisjoint(chars):
         text = module._SMALL_VOWEL_INSIDE.sub(module._inside_small_vowel, text)
-        text = module._SMALL_VOWEL_END.sub(module._full_vowel, text)
+        text = module._SMALL_VOWEL_END.sub(module._end_small_vowels, text)
         text = module._SMALL_KATAKANA_END.sub(module._full_vowel, text)
     for pattern, replacement, starts in normalizer._rewrites:
         if starts is None or not starts.isdisjoint(chars):
