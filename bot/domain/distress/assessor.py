@@ -1517,8 +1517,8 @@ class Assessor:
         return False
 
     def _emergency_now(self, message: _Message) -> bool:
-        """Words that make someone else's crisis the person's emergency now (どうしよう,
-        既読つかない, ぐったり, 今夜): see grammar list emergency_now."""
+        """Words that make someone else's crisis the person's emergency now (ぐったり, 救急,
+        今夜; or 返事ない, 既読つかない): grammar lists emergency_now, emergency_if_unanswered."""
         cues = self.grammar.emergency_now
         tokens = message.tokens
         if any(token.lemma in cues or token.surface in cues for token in tokens):

@@ -103,7 +103,7 @@ class Grammar:
     # 昔みたいに: a distant-past word compared with is not a time frame.
     comparisons: frozenset[str] = frozenset()
     # Someone else's urgent crisis is the person's emergency when one of these is in the
-    # message (どうしよう, 既読つかない, ぐったり): not lowered to watch.
+    # message (ぐったり, 救急, 今夜): not lowered to watch.
     emergency_now: frozenset[str] = frozenset()
     # ...or one of these followed by a negation (返事ない, 既読つかない).
     emergency_if_unanswered: frozenset[str] = frozenset()
