@@ -24,13 +24,13 @@ from .scripts import SPACED_LETTER, join_spaced_letters, katakana_only, romaji_t
 
 __all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
 
-# Tabs/newlines become spaces so one message stays one line for the tokenizer; emoji
-# presentation selectors and joiners carry no meaning here.
-_TRANSLATE = {ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", ord("\u3000"): " "}
-_TRANSLATE.update(dict.fromkeys(map(ord, "\ufe0e\ufe0f\u200b\u200d"), None))
-# The same as (character, replacement) pairs: a few str.replace calls are quicker than
-# str.translate, which looks every character of a Japanese text up in the table.
-_TRANSLATE_PAIRS = tuple((chr(code), into or "") for code, into in _TRANSLATE.items())
+# Tabs, newlines and other control characters become spaces, so one message stays one line
+# for the tokenizer (MeCab would read a NUL as the end of the text and lose the rest); emoji
+# presentation selectors and joiners carry no meaning here. A lone surrogate (from a broken
+# escape in JSON, or undecodable input) cannot be passed to MeCab: it becomes U+FFFD.
+_TRANSLATE = {code: " " for code in (*range(0x20), 0x7F, 0x3000)}
+_TRANSLATE.update(dict.fromkeys(map(ord, "\ufe0e\ufe0f\u200b\u200d"), ""))
+_SURROGATES = "\ud800-\udfff"
 
 # Elongation inside hiragana words: しにたーい, つらぁぁい, むりー.
 _LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
@@ -74,7 +74,7 @@ _PAIR_THRICE = re.compile(r"(?s)(.)(?=.{1,7}\1)(?:\1\1\1|(.).{0,6}?\1\2.{0,6}?\1
 _KATAKANA_RUN = re.compile(r"[ァ-ヺー]{2,}")
 _LONG_MARKS = frozenset("ー〜~")
 _SMALL_VOWELS = frozenset("ぁぃぅぇぉァィゥェォ")
-_TRANSLATED_CHARS = "".join(sorted(map(chr, _TRANSLATE)))
+_TRANSLATED_CHARS = re.escape("".join(sorted(map(chr, _TRANSLATE)))) + _SURROGATES
 _TRANSLATED = re.compile(f"[{_TRANSLATED_CHARS}]")
 # Whether the translation, romaji_to_kana or join_spaced_letters may change a text: a
 # character to translate, two Latin letters in a row (romaji), or a letter between two
@@ -169,8 +169,10 @@ class Normalizer:
         text = raw if _is_normalized("NFKC", raw) else _nfkc(raw)
         if _MAY_READ.search(text) is not None:  # rare: one search for the three steps
             if _TRANSLATED.search(text):
-                for char, into in _TRANSLATE_PAIRS:
-                    text = text.replace(char, into)
+                # A few str.replace calls are quicker than str.translate, which would look
+                # every character of a Japanese text up in the table.
+                for char in set(_TRANSLATED.findall(text)):
+                    text = text.replace(char, _TRANSLATE.get(ord(char), "\ufffd"))
             text = join_spaced_letters(romaji_to_kana(text))
         chars = set(text)  # for the gate and the repetition test
         mask = gate.mask(text, chars)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.distress import CATEGORIES, Assessment, Evidence, Level, assess
 
@@ -203,6 +205,29 @@ def test_a_negation_that_is_the_emergency_is_not_a_denial(text: str) -> None:
 )
 def test_everyday_sentences_with_alarming_words_raise_no_alarm(text: str) -> None:
     assert level_of(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "元気です\x00死にたい",  # MeCab would stop reading at the NUL
+        "\udcff死にたい",  # undecodable input (surrogateescape)
+        "死にたい\ud83d",  # half an emoji from a broken JSON escape
+        "\x1b[31m死にたい",
+        "\ufeff死にたい",
+    ],
+)
+def test_control_characters_and_broken_text_hide_nothing(text: str) -> None:
+    assert level_of(text) == "urgent"
+
+
+_ANY_CHARACTER = st.characters(exclude_categories=())  # surrogates and controls too
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ANY_CHARACTER, max_size=30))
+def test_assess_never_raises(text: str) -> None:
+    assert assess(text).level in Level
 
 
 def test_contextual_takes_true_false_or_time() -> None:
