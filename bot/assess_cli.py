@@ -1,26 +1,34 @@
 """``bansou assess``: assess replies from stdin, one JSON object per line on stdout.
 
 Plain mode reads one message per line. ``--jsonl`` reads JSON objects with at least
-``"text"``; other keys (such as ``"id"``) are echoed back unchanged. Errors on stderr name
-the line number only: message text never appears in error output.
+``"text"``; other keys (such as ``"id"``) are echoed back unchanged. Input and output are
+UTF-8 whatever the locale says (cron and containers often run with ``LANG=C``): lines are
+read as bytes, split at ``\\n`` only, and decoded one by one, so a line that is not UTF-8
+is reported by its number after every line before it was answered. A byte-order mark
+before the first line is skipped. Each answer is written and flushed as soon as its line
+is read, so a program may feed replies one at a time and wait for each answer. Errors on
+stderr name the line number only: message text never appears in error output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, TextIO
+from collections.abc import Iterable
+from typing import Any, BinaryIO, TextIO
 
 from bot.domain.distress import assess
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bansou assess",
-        description="Assess distress in replies read from stdin (one per line).",
+        description="Assess distress in replies read from stdin (one per line, UTF-8).",
     )
     parser.add_argument(
         "--jsonl",
@@ -30,8 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write(stdout: TextIO, record: dict[str, Any]) -> None:
-    stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+def _write(stdout: BinaryIO, record: dict[str, Any]) -> None:
+    # A lone surrogate (from a "\ud83d" escape in the input JSON) cannot be encoded; written
+    # as the same JSON escape it came in as, the output line stays valid JSON.
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    stdout.write(line.encode("utf-8", "backslashreplace"))
     stdout.flush()
 
 
@@ -42,14 +53,26 @@ def _assessed(base: dict[str, Any], text: str) -> dict[str, Any]:
     return record
 
 
-def run_assess(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    """Run the assess command; returns the process exit status."""
+def _error(stderr: TextIO, number: int, problem: str) -> int:
+    stderr.write(f"bansou assess: line {number}: {problem}\n")
+    stderr.flush()
+    return EXIT_BAD_INPUT
+
+
+def run_assess(argv: list[str], stdin: Iterable[bytes], stdout: BinaryIO, stderr: TextIO) -> int:
+    """Run the assess command on byte streams; returns the process exit status."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse already printed usage to stderr
         return int(exit_.code or 0)
     for number, raw_line in enumerate(stdin, start=1):
-        line = raw_line.rstrip("\r\n")
+        if number == 1 and raw_line.startswith(_BYTE_ORDER_MARK):
+            raw_line = raw_line[len(_BYTE_ORDER_MARK) :]
+        raw_line = raw_line.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            line = raw_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return _error(stderr, number, f"not valid UTF-8 (byte {error.start + 1})")
         if not args.jsonl:
             _write(stdout, _assessed({}, line))
             continue
@@ -60,10 +83,8 @@ def run_assess(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            stderr.write(f"bansou assess: line {number}: invalid JSON ({error.msg})\n")
-            return EXIT_BAD_INPUT
+            return _error(stderr, number, f"invalid JSON ({error.msg})")
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            stderr.write(f'bansou assess: line {number}: expected an object with a "text" string\n')
-            return EXIT_BAD_INPUT
+            return _error(stderr, number, 'expected an object with a "text" string')
         _write(stdout, _assessed(item, item["text"]))
     return EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -58,18 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _assess(argv: list[str]) -> int:
+    from bot.assess_cli import run_assess
+
+    try:
+        return run_assess(argv, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (``bansou assess < file | head``): stop quietly, and keep
+        # the interpreter from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["assess"]:
         # The assessor needs no settings; its interface is fixed by other tools.
-        from bot.assess_cli import run_assess
-
-        return run_assess(args_list[1:], sys.stdin, sys.stdout, sys.stderr)
+        return _assess(args_list[1:])
     args = _parser().parse_args(args_list)
     if args.command == "assess":
-        from bot.assess_cli import run_assess
-
-        return run_assess(["--jsonl"] if args.jsonl else [], sys.stdin, sys.stdout, sys.stderr)
+        return _assess(["--jsonl"] if args.jsonl else [])
     try:
         settings = load_settings(config_path=args.config)
         if args.command == "run":

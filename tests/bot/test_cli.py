@@ -205,3 +205,22 @@ def test_assess_is_wired_to_the_assessor(tmp_path: Path) -> None:
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(lines) == 1
     assert json.loads(lines[0])["level"] == "none"
+
+
+def test_assess_reads_and_writes_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    # Cron jobs and containers often run with LC_ALL=C; Python then reads stdin as ASCII.
+    env = {**clean_env(), "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "assess", "--jsonl"],
+        cwd=tmp_path,
+        env=env,
+        input='{"id": 1, "text": "死にたい"}\n'.encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    answer = json.loads(result.stdout.decode("utf-8"))
+    assert answer["text"] == "死にたい"
+    assert answer["level"] == "urgent"

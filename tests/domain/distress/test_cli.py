@@ -8,10 +8,13 @@ import json
 from bot.assess_cli import run_assess
 
 
-def run(argv: list[str], text: str) -> tuple[int, list[dict], str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    status = run_assess(argv, io.StringIO(text), stdout, stderr)
-    lines = [json.loads(line) for line in stdout.getvalue().splitlines()]
+def run(argv: list[str], text: str | bytes) -> tuple[int, list[dict], str]:
+    stdin = io.BytesIO(text if isinstance(text, bytes) else text.encode("utf-8"))
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    status = run_assess(argv, stdin, stdout, stderr)
+    output = stdout.getvalue().decode("utf-8")  # strict: the output is always UTF-8
+    assert output == "" or output.endswith("\n")
+    lines = [json.loads(line) for line in output.split("\n")[:-1]]
     return status, lines, stderr.getvalue()
 
 
@@ -47,3 +50,34 @@ def test_missing_text_is_an_error() -> None:
     status, _, error = run(["--jsonl"], '{"id": 1}\n')
     assert status == 2
     assert "line 1" in error
+
+
+def test_a_line_that_is_not_utf8_is_named_after_the_lines_before_it() -> None:
+    status, lines, error = run([], "元気\n".encode() + b"\xff\xfe\x81\n" + "死にたい\n".encode())
+    assert status == 2
+    assert [line["text"] for line in lines] == ["元気"]
+    assert "line 2" in error and "UTF-8" in error
+
+
+def test_byte_order_mark_and_crlf_are_not_part_of_the_text() -> None:
+    status, lines, _ = run(["--jsonl"], b"\xef\xbb\xbf" + '{"text": "死にたい"}\r\n'.encode())
+    assert status == 0
+    assert lines[0]["text"] == "死にたい"
+    assert lines[0]["level"] == "urgent"
+
+
+def test_lines_split_at_newline_only() -> None:
+    # One answer per input line: a stray carriage return or U+2028 inside a reply must
+    # not split it in two (other tools pair answers with lines by position).
+    status, lines, _ = run([], "つらい\rもう無理\u2028限界\n元気\n")
+    assert status == 0
+    assert len(lines) == 2
+    assert lines[0]["text"] == "つらい\rもう無理\u2028限界"
+
+
+def test_a_broken_escape_in_the_input_json_gives_valid_output() -> None:
+    status, lines, _ = run(["--jsonl"], '{"id": 7, "text": "\\ud83d死にたい"}\n')
+    assert status == 0
+    assert lines[0]["id"] == 7
+    assert lines[0]["text"] == "\ud83d死にたい"
+    assert lines[0]["level"] == "urgent"
