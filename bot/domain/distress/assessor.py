@@ -50,6 +50,9 @@ _CLOSING_BRACKET = "括弧閉"
 # 言えない after なんて / なんか / とか: "cannot say", not "did not feel" (see _cannot_say).
 _SAY_POTENTIAL = frozenset({"言え", "いえ", "云え"})
 _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
+# Words that start a clause summing up the one before: そういうのはない, そんなことない.
+_SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
+_SYMBOL = "補助記号"  # punctuation's part of speech
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
@@ -796,6 +799,18 @@ def _word_spaced(text: str) -> bool:
     return len(chunks) == 2 and chars <= _TWO_WORDS
 
 
+def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
+    """Token ``comma`` is a comma after とか or なんて, and the clause after it starts by
+    summing up what came before (そういう, そんな): 死にたいとか、そんなことは思ってない."""
+    if comma < 2 or comma + 1 >= len(tokens) or tokens[comma].pos1 != _SYMBOL:
+        return False
+    before = tokens[comma - 1].surface
+    dismissive = before in _QUOTE_DISMISSIVE or (
+        before == "か" and tokens[comma - 2].surface == "と"
+    )
+    return dismissive and tokens[comma + 1].surface in _SUMMING_UP
+
+
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
     """Whether a token from ``begin`` to ``end - 1`` has ``bit`` in its flags."""
     return bool(reduce(or_, map(_get_flags, tokens[begin:end]), 0) & bit)
@@ -1513,6 +1528,9 @@ class Assessor:
                 only = True
                 continue
             if not token.transparent:
+                if j == clause_end - 1 and _summed_up_after(tokens, j):
+                    # 傷つけるとか、そういうのは全然ない: the next clause denies it.
+                    return self._negated(message, j + 1, j + 1, own)
                 return False
         return False
 

@@ -734,6 +734,20 @@ def level_of(text: str) -> str:
         ("😴❌ 4日目", "high"),
         ("家が競売にかけられるげな", "high"),
         ("財布💸37円 給料日まで10日", "high"),
+        # A clause after とか/なんて and a comma that sums it up denies it.
+        ("自分を傷つけるとか、そういうのは全然ないから安心してね", "none"),
+        ("死にたいとか、そんなことは思ってない", "none"),
+        ("死にたいとか、そういう気持ちが消えない", "urgent"),
+        ("死にたいなんて、そんなこと言えない", "urgent"),
+        # Kana spellings, means by count, places, emoji.
+        ("🤮 血はいた", "urgent"),
+        ("血はいてない", "none"),
+        ("ｼｰﾄ2枚ぶん飲んだ", "urgent"),
+        ("🚂 線路 あるいてる", "urgent"),
+        ("線路沿いを歩いてる", "none"),
+        ("もう無理🪢", "urgent"),
+        ("🔪 玉ねぎ切ってたら 泣いた", "none"),
+        ("8階から飛ぶ", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
