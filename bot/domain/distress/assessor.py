@@ -53,6 +53,7 @@ _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 # Words that start a clause summing up the one before: そういうのはない, そんなことない.
 _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
 _SYMBOL = "補助記号"  # punctuation's part of speech
+_NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
@@ -811,6 +812,20 @@ def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
     return dismissive and tokens[comma + 1].surface in _SUMMING_UP
 
 
+def _corrected_after(tokens: list[_Tok], j: int) -> bool:
+    """Punctuation at ``j`` (…, 、) followed by じゃなくて or ではなくて: what came before
+    is taken back and replaced by what follows (身辺整理…じゃなくて断捨離ね)."""
+    n = len(tokens)
+    while j < n and tokens[j].pos1 == _SYMBOL:
+        j += 1
+    return (
+        j + 2 < n
+        and tokens[j].surface in _NOT_BUT
+        and tokens[j + 1].surface == "なく"
+        and tokens[j + 2].surface == "て"
+    )
+
+
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
     """Whether a token from ``begin`` to ``end - 1`` has ``bit`` in its flags."""
     return bool(reduce(or_, map(_get_flags, tokens[begin:end]), 0) & bit)
@@ -1531,7 +1546,8 @@ class Assessor:
                 if j == clause_end - 1 and _summed_up_after(tokens, j):
                     # 傷つけるとか、そういうのは全然ない: the next clause denies it.
                     return self._negated(message, j + 1, j + 1, own)
-                return False
+                # 身辺整理…じゃなくて断捨離: said, then corrected.
+                return own and _corrected_after(tokens, j)
         return False
 
     def _emergency_now(self, message: _Message) -> bool:
@@ -1702,6 +1718,9 @@ class Assessor:
         tokens = message.tokens
         for j, token in enumerate(tokens):
             if begin <= j < end or not token.markers & _RESOLVED:
+                continue
+            # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution.
+            if j + 1 < message.n and tokens[j + 1].question:
                 continue
             if not self._negated(message, j, j) and not (
                 message.present & _OTHER_PERSON
