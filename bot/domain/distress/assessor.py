@@ -54,6 +54,10 @@ _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
 _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
+# Before a resolved word, these make a question particle after it a hedge, not a doubt.
+_NOW_OR_ALREADY = frozenset({"もう", "今", "は", "だいぶ", "大分", "もう大分"})
+# Nouns that make a denial say "more than that": そういうレベルじゃない.
+_BEYOND = frozenset({"レベル", "次元", "程度", "段階", "どころ", "話", "域", "騒ぎ"})
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
 
@@ -69,6 +73,7 @@ _LONG_OVER = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Le
 # The same, on ranks (0 none … 3 urgent): Level's comparisons are Python-level calls.
 _LEVELS = (Level.NONE, Level.WATCH, Level.HIGH, Level.URGENT)
 _RANK = {level: level.rank for level in _LEVELS}
+_HIGH_RANK = _RANK[Level.HIGH]
 
 
 def _on_ranks(cap: dict[Level, Level]) -> tuple[int, ...]:
@@ -809,7 +814,11 @@ def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
     dismissive = before in _QUOTE_DISMISSIVE or (
         before == "か" and tokens[comma - 2].surface == "と"
     )
-    return dismissive and tokens[comma + 1].surface in _SUMMING_UP
+    if not dismissive or tokens[comma + 1].surface not in _SUMMING_UP:
+        return False
+    # そういうレベルじゃない, そんな程度じゃない: beyond it, not free of it. (A risk said
+    # again after the denial is a match of its own.)
+    return not any(token.lemma in _BEYOND for token in islice(tokens, comma + 2, comma + 6))
 
 
 def _corrected_after(tokens: list[_Tok], j: int) -> bool:
@@ -823,6 +832,20 @@ def _corrected_after(tokens: list[_Tok], j: int) -> bool:
         and tokens[j].surface in _NOT_BUT
         and tokens[j + 1].surface == "なく"
         and tokens[j + 2].surface == "て"
+        # 死にたい…じゃなくて、死ぬ: the correction may say it more strongly.
+        and not _serious_ahead(tokens, j + 3)
+    )
+
+
+def _serious_ahead(tokens: list[_Tok], start: int) -> bool:
+    """Whether a rule that can reach high or urgent (boosted or not) may match from token
+    ``start`` on: then what follows a correction or a summing-up may restate the risk,
+    and the words before it stay read as they are (when unsure, keep it visible)."""
+    return any(
+        rule.rank >= _HIGH_RANK or rule.boost_rank >= _HIGH_RANK
+        for token in islice(tokens, start, None)
+        if token.candidates
+        for rule in token.candidates
     )
 
 
@@ -1719,8 +1742,13 @@ class Assessor:
         for j, token in enumerate(tokens):
             if begin <= j < end or not token.markers & _RESOLVED:
                 continue
-            # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution.
-            if j + 1 < message.n and tokens[j + 1].question:
+            # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution
+            # (but もう大丈夫かな, 今は平気かな say "I think it is over").
+            if (
+                j + 1 < message.n
+                and tokens[j + 1].question
+                and not (j and tokens[j - 1].lemma in _NOW_OR_ALREADY)
+            ):
                 continue
             if not self._negated(message, j, j) and not (
                 message.present & _OTHER_PERSON
