@@ -54,6 +54,7 @@ _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
 _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
+_QUOTING = frozenset({"と", "って", "とは", "とまで"})  # the particle that quotes a thought
 # Before a resolved word, these make a question particle after it a hedge, not a doubt.
 _NOW_OR_ALREADY = frozenset({"もう", "今", "は", "だいぶ", "大分", "もう大分"})
 # Nouns that make a denial say "more than that": そういうレベルじゃない.
@@ -821,6 +822,15 @@ def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
     return not any(token.lemma in _BEYOND for token in islice(tokens, comma + 2, comma + 6))
 
 
+def _quoted_after(tokens: list[_Tok], comma: int) -> bool:
+    """Token ``comma`` is a comma right before the quoting と or って (死にたい、とは思わない)."""
+    return (
+        comma + 1 < len(tokens)
+        and tokens[comma].pos1 == _SYMBOL
+        and tokens[comma + 1].surface in _QUOTING
+    )
+
+
 def _corrected_after(tokens: list[_Tok], j: int) -> bool:
     """Punctuation at ``j`` (…, 、) followed by じゃなくて or ではなくて: what came before
     is taken back and replaced by what follows (身辺整理…じゃなくて断捨離ね)."""
@@ -1568,6 +1578,9 @@ class Assessor:
             if not token.transparent:
                 if j == clause_end - 1 and _summed_up_after(tokens, j):
                     # 傷つけるとか、そういうのは全然ない: the next clause denies it.
+                    return self._negated(message, j + 1, j + 1, own)
+                if j == clause_end - 1 and _quoted_after(tokens, j):
+                    # 死にたい、とまでは思わない: the comma only pauses before the quote.
                     return self._negated(message, j + 1, j + 1, own)
                 # 身辺整理…じゃなくて断捨離: said, then corrected.
                 return own and _corrected_after(tokens, j)
