@@ -55,6 +55,8 @@ _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", 
 _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
 _QUOTING = frozenset({"と", "って", "とは", "とまで"})  # the particle that quotes a thought
+_QUOTE_PARTICLES = frozenset({"まで", "は", "も"})  # とまでは, とも
+_THINK_OR_SAY = frozenset({"思う", "考える", "言う", "感じる"})
 # Before a resolved word, these make a question particle after it a hedge, not a doubt.
 _NOW_OR_ALREADY = frozenset({"もう", "今", "は", "だいぶ", "大分", "もう大分"})
 # Nouns that make a denial say "more than that": そういうレベルじゃない.
@@ -822,13 +824,18 @@ def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
     return not any(token.lemma in _BEYOND for token in islice(tokens, comma + 2, comma + 6))
 
 
-def _quoted_after(tokens: list[_Tok], comma: int) -> bool:
-    """Token ``comma`` is a comma right before the quoting と or って (死にたい、とは思わない)."""
-    return (
-        comma + 1 < len(tokens)
-        and tokens[comma].pos1 == _SYMBOL
-        and tokens[comma + 1].surface in _QUOTING
-    )
+def _quoted_after(message: _Message, comma: int) -> bool:
+    """Token ``comma`` is a comma right before the quoting と or って, and the thought is
+    denied at once (死にたい、とまでは思わない; not 消えたい、と思っちゃいけない)."""
+    tokens = message.tokens
+    n = message.n
+    k = comma + 1
+    if k >= n or tokens[comma].pos1 != _SYMBOL or tokens[k].surface not in _QUOTING:
+        return False
+    k += 1
+    while k < n and tokens[k].surface in _QUOTE_PARTICLES:
+        k += 1
+    return k + 1 < n and tokens[k].lemma in _THINK_OR_SAY and message.negation[k + 1]
 
 
 def _corrected_after(tokens: list[_Tok], j: int) -> bool:
@@ -1579,7 +1586,7 @@ class Assessor:
                 if j == clause_end - 1 and _summed_up_after(tokens, j):
                     # 傷つけるとか、そういうのは全然ない: the next clause denies it.
                     return self._negated(message, j + 1, j + 1, own)
-                if j == clause_end - 1 and _quoted_after(tokens, j):
+                if j == clause_end - 1 and _quoted_after(message, j):
                     # 死にたい、とまでは思わない: the comma only pauses before the quote.
                     return self._negated(message, j + 1, j + 1, own)
                 # 身辺整理…じゃなくて断捨離: said, then corrected.
