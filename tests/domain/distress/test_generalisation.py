@@ -801,6 +801,8 @@ def level_of(text: str) -> str:
         ("もう少しでやってしまうとこだった、鍵かけ忘れ", "none"),
         ("新しい業界に飛び込むなら駅近のシェアオフィス", "none"),
         ("推し尊い…もう逝かせてくれ😇", "watch"),
+        ("線路歩いてる人がいたらしい", "none"),
+        ("引っ越しでロープ🪢用意した", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
