@@ -52,6 +52,10 @@ _SAY_POTENTIAL = frozenset({"言え", "いえ", "云え"})
 _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 # Words that start a clause summing up the one before: そういうのはない, そんなことない.
 _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
+_WAVE_DASHES = frozenset({"〜", "~", "～"})
+_THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
+_WISH = "欲しい"  # 治ってほしい: wished for, not so
+_NONE_AFTER_NOUN = frozenset({"なし", "無し"})
 _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
 _QUOTING = frozenset({"と", "って", "とは", "とまで"})  # the particle that quotes a thought
@@ -469,7 +473,8 @@ class _Tok:
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
         # Quote brackets keep a title or quotation inside its sentence: 「死にたい夜に」って本.
         self.mark = mark = pos1 == "補助記号" and pos2 not in _BRACKETS
-        self.sentence_mark = mark and pos2 != "読点"
+        # A wave dash draws a word out (無理〜死ぬ〜): it may end a clause, not a sentence.
+        self.sentence_mark = mark and pos2 != "読点" and surface not in _WAVE_DASHES
         clause_after = pos2 == "接続助詞" and lemma in grammar.clause_particles
         self.clause_break = mark or clause_after
         self.conjunction = pos1 == "接続詞"
@@ -869,6 +874,49 @@ def _serious_ahead(tokens: list[_Tok], start: int) -> bool:
 def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
     """Whether a token from ``begin`` to ``end - 1`` has ``bit`` in its flags."""
     return bool(reduce(or_, map(_get_flags, tokens[begin:end]), 0) & bit)
+
+
+def _any_affirmed(message: _Message, begin: int, end: int, bit: int) -> bool:
+    """Whether a token from ``begin`` to ``end - 1`` has ``bit`` and is said as a fact.
+
+    An exception verb that is denied says the opposite (熱が下がらない is no recovery,
+    治ってない no cure); one that is asked about, wished for or only thought says
+    nothing yet (治りますか, 治ってほしい, 治ったと思ったら). A condition or a report
+    still counts: すぐ冷やしたら引いた is "when", a fact; 変わるって聞いた is news.
+    Only verbs, and only the helpers right after one: いらない本をあげた names the
+    everyday thing, and a denied noun or adjective still names the everyday topic
+    (寒くないって喜んでた).
+    """
+    tokens = message.tokens
+    for k in range(begin, end):
+        token = tokens[k]
+        if token.flags & bit and not (token.pos1 == "動詞" and _unsettled(message, k)):
+            return True
+    return False
+
+
+def _unsettled(message: _Message, k: int) -> bool:
+    """The verb at ``k`` is denied, asked about, wished for or only thought by the helpers
+    right after it (治ら|ない, 治っ|て|ない, 治り|ます|か, 治っ|て|ほしい, 治っ|た|と|思う;
+    not 飲み忘れ|なし or いら|ない|本)."""
+    tokens = message.tokens
+    n = message.n
+    for j in range(k + 1, min(k + 5, n)):
+        token = tokens[j]
+        if message.negation[j]:
+            if token.surface in _NONE_AFTER_NOUN:
+                return False
+            after = j + 1
+            return not (after < n and tokens[after].pos1 == "名詞" and after not in message.gaps)
+        if (
+            token.question
+            or token.lemma == _WISH
+            or (token.quote and j + 1 < n and tokens[j + 1].lemma in _THINK)
+        ):
+            return True
+        if token.pos1 not in _FUNCTION_POS or token.clause_break:
+            return False
+    return False
 
 
 class Assessor:
@@ -1413,9 +1461,12 @@ class Assessor:
             )
             or (
                 rule.unless_clause & present
-                and _any_flag(tokens, *message.clause_range(first), rule.unless_clause)
+                and _any_affirmed(message, *message.clause_range(first), rule.unless_clause)
             )
-            or rule.unless_message & present
+            or (
+                rule.unless_message & present
+                and _any_affirmed(message, 0, message.n, rule.unless_message)
+            )
         ):
             notes.append("idiom")
             return 0
