@@ -53,6 +53,9 @@ _QUOTE_DISMISSIVE = frozenset({"なんて", "なんか", "とか"})
 # Words that start a clause summing up the one before: そういうのはない, そんなことない.
 _SUMMING_UP = frozenset({"そう", "そういう", "そんな", "ああいう", "そういった", "そーゆー"})
 _WAVE_DASHES = frozenset({"〜", "~", "～"})
+_RUN_OUT = "無くなる"  # なくなる, itself a negation
+_DO_OR_CAN = frozenset({"為る", "出来る"})  # 完済できない: a verbal noun's verb
+_DONE_POS = frozenset({"名詞", "副詞"})  # 完済, ほっと: said with する/できる
 _THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
 _NONE_AFTER_NOUN = frozenset({"なし", "無し"})
@@ -609,6 +612,9 @@ class _Message:
                 # irrealis form: 逝けんよ), though MeCab sometimes reads it as ず.
                 if tokens[i].surface == "ん" and tokens[i - 1].cform.startswith(_PLAIN_FORMS):
                     negation[i] = False
+                # 借金がなくならない: "does not go away" denies nothing.
+                elif tokens[i - 1].lemma == _RUN_OUT and negation[i - 1]:
+                    negation[i - 1] = negation[i] = False
             if present & _DIALECT:
                 # 博多: 寂しくなか, 大丈夫じゃなか — a negation after an adjective or だ.
                 for i in range(1, n):
@@ -876,38 +882,56 @@ def _any_flag(tokens: list[_Tok], begin: int, end: int, bit: int) -> bool:
     return bool(reduce(or_, map(_get_flags, tokens[begin:end]), 0) & bit)
 
 
-def _any_affirmed(message: _Message, begin: int, end: int, bit: int) -> bool:
+def _any_affirmed(message: _Message, begin: int, end: int, bit: int, first: int, last: int) -> bool:
     """Whether a token from ``begin`` to ``end - 1`` has ``bit`` and is said as a fact.
 
     An exception verb that is denied says the opposite (熱が下がらない is no recovery,
     治ってない no cure); one that is asked about, wished for or only thought says
     nothing yet (治りますか, 治ってほしい, 治ったと思ったら). A condition or a report
     still counts: すぐ冷やしたら引いた is "when", a fact; 変わるって聞いた is news.
-    Only verbs, and only the helpers right after one: いらない本をあげた names the
-    everyday thing, and a denied noun or adjective still names the everyday topic
-    (寒くないって喜んでた).
+    Verbs only, with a noun or adverb before する/できる (完済できない, ほっとできない),
+    and only the helpers right after one. A denied verb that describes a noun names the
+    everyday thing (いらない本をあげた) unless the noun is the match itself (治らない病気);
+    a denied noun or adjective still names the everyday topic (寒くないって喜んでた).
+    ``first`` … ``last``: the match.
     """
     tokens = message.tokens
+    n = message.n
     for k in range(begin, end):
         token = tokens[k]
-        if token.flags & bit and not (token.pos1 == "動詞" and _unsettled(message, k)):
+        if not token.flags & bit:
+            continue
+        verb = k
+        if token.pos1 != "動詞":
+            if k + 1 < n and tokens[k + 1].lemma in _DO_OR_CAN and token.pos1 in _DONE_POS:
+                verb = k + 1
+            else:
+                return True
+        if not _unsettled(message, verb, first, last):
             return True
     return False
 
 
-def _unsettled(message: _Message, k: int) -> bool:
+def _unsettled(message: _Message, k: int, first: int, last: int) -> bool:
     """The verb at ``k`` is denied, asked about, wished for or only thought by the helpers
     right after it (治ら|ない, 治っ|て|ない, 治り|ます|か, 治っ|て|ほしい, 治っ|た|と|思う;
-    not 飲み忘れ|なし or いら|ない|本)."""
+    not 飲み忘れ|なし, nor いら|ない|本 unless the noun is in the match, nor a negation
+    that is the match's own)."""
     tokens = message.tokens
     n = message.n
     for j in range(k + 1, min(k + 5, n)):
         token = tokens[j]
         if message.negation[j]:
-            if token.surface in _NONE_AFTER_NOUN:
+            # 薬飲んでも効かない: the match's own negation; the word names its topic.
+            if token.surface in _NONE_AFTER_NOUN or first <= j <= last:
                 return False
             after = j + 1
-            return not (after < n and tokens[after].pos1 == "名詞" and after not in message.gaps)
+            return not (
+                after < n
+                and tokens[after].pos1 == "名詞"
+                and after not in message.gaps
+                and not first <= after <= last
+            )
         if (
             token.question
             or token.lemma == _WISH
@@ -1461,11 +1485,13 @@ class Assessor:
             )
             or (
                 rule.unless_clause & present
-                and _any_affirmed(message, *message.clause_range(first), rule.unless_clause)
+                and _any_affirmed(
+                    message, *message.clause_range(first), rule.unless_clause, first, last
+                )
             )
             or (
                 rule.unless_message & present
-                and _any_affirmed(message, 0, message.n, rule.unless_message)
+                and _any_affirmed(message, 0, message.n, rule.unless_message, first, last)
             )
         ):
             notes.append("idiom")
