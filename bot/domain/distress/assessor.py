@@ -1606,9 +1606,12 @@ class Assessor:
             ) or (distant and present & _NOW and self._now_after(message, end)):
                 if distant:
                     cap = _LONG_OVER_RANK
-                elif present & _RECENT and self._has_marker(message, clause_range, _RECENT):
+                elif present & _RECENT and self._has_marker(
+                    message, message.sentence_range(first), _RECENT
+                ):
                     # 昨日リスカしてしもた。今は落ち着いてる: hours ago and calmer now is
-                    # still a crisis to act on soon (at least high), not one to watch.
+                    # still a crisis to act on soon (at least high), not one to watch. The
+                    # time word may be in another clause: 昨日まで2週間、死ぬことばっか….
                     cap = _NOT_NOW_RANK
                 else:
                     cap = _SOFTEN_RANK
@@ -1845,6 +1848,16 @@ class Assessor:
                 j + 1 < message.n
                 and tokens[j + 1].question
                 and not (j and tokens[j - 1].lemma in _NOW_OR_ALREADY)
+            ):
+                continue
+            # 治るって言われて: a promise someone made, not a recovery (完治って言われた,
+            # 治ったって言われた are).
+            if (
+                j + 2 < message.n
+                and token.pos1 == "動詞"
+                and token.cform.startswith(_PLAIN_FORMS)
+                and tokens[j + 1].quote
+                and tokens[j + 2].lemma in _THINK_OR_SAY
             ):
                 continue
             if not self._negated(message, j, j) and not (
