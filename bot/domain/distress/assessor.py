@@ -58,6 +58,8 @@ _DO_OR_CAN = frozenset({"為る", "出来る"})  # 完済できない: a verbal 
 _DONE_POS = frozenset({"名詞", "副詞"})  # 完済, ほっと: said with する/できる
 _THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
+# Nouns that carry on a denied verb's state rather than name a thing: 下がらんまま.
+_STATE_NOUNS = frozenset("侭 儘 まま 様 よう 事 こと 所 ところ とこ 訳 わけ 日 状態 感じ".split())
 _NONE_AFTER_NOUN = frozenset({"なし", "無し"})
 _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
@@ -929,6 +931,7 @@ def _unsettled(message: _Message, k: int, first: int, last: int) -> bool:
             return not (
                 after < n
                 and tokens[after].pos1 == "名詞"
+                and tokens[after].lemma not in _STATE_NOUNS
                 and after not in message.gaps
                 and not first <= after <= last
             )
