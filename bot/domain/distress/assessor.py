@@ -57,6 +57,7 @@ _RUN_OUT = "無くなる"  # なくなる, itself a negation
 _DO_OR_CAN = frozenset({"為る", "出来る"})  # 完済できない: a verbal noun's verb
 _DONE_POS = frozenset({"名詞", "副詞"})  # 完済, ほっと: said with する/できる
 _THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
+_AFTER = "後"  # 電話切ったあと振り込んでた: what came after, not how it ended
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
 # Nouns that carry on a denied verb's state rather than name a thing: 下がらんまま.
 _STATE_NOUNS = frozenset("侭 儘 まま 様 よう 事 こと 所 ところ とこ 訳 わけ 日 状態 感じ".split())
@@ -889,8 +890,9 @@ def _any_affirmed(message: _Message, begin: int, end: int, bit: int, first: int,
 
     An exception verb that is denied says the opposite (熱が下がらない is no recovery,
     治ってない no cure); one that is asked about, wished for or only thought says
-    nothing yet (治りますか, 治ってほしい, 治ったと思ったら). A condition or a report
-    still counts: すぐ冷やしたら引いた is "when", a fact; 変わるって聞いた is news.
+    nothing yet (治りますか, 治ってほしい, 治ったと思ったら); one followed by あと only
+    orders events (切ったあと振り込んでた). A condition or a report still counts:
+    すぐ冷やしたら引いた is "when", a fact; 変わるって聞いた is news.
     Verbs only, with a noun or adverb before する/できる (完済できない, ほっとできない),
     and only the helpers right after one. A denied verb that describes a noun names the
     everyday thing (いらない本をあげた) unless the noun is the match itself (治らない病気);
@@ -938,6 +940,7 @@ def _unsettled(message: _Message, k: int, first: int, last: int) -> bool:
         if (
             token.question
             or token.lemma == _WISH
+            or token.lemma == _AFTER
             or (token.quote and j + 1 < n and tokens[j + 1].lemma in _THINK)
         ):
             return True
