@@ -60,14 +60,14 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in
-# eighty-five rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…, j…, i…,
+# eighty-seven rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…, j…, i…,
 # h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…, L…, K…,
 # J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…, AK…, AL…,
 # AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…, BD…, BE…,
-# BF…, BG…, BH…), each written and labelled blind by someone who never saw the lexicon, before the
-# assessor saw it. Each round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786,
-# 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p:
-# dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall
+# BF…, BG…, BH…, BI…, BJ…), each written and labelled blind by someone who never saw the lexicon,
+# before the assessor saw it. Each round's first score measured generalisation (macro-F1 0.631,
+# 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779
+# (p: dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall
 # 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very
 # short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural
 # month's mix), 0.722 (f: people often missed by services), 0.858 (e: a second month's mix);
@@ -134,20 +134,23 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # by the rules, 0.894 with the model (urgent recall 0.880 -> 0.960); BF, physical health and medical
 # emergencies by a second writer, 0.762 -> 0.829 (0.720 -> 0.800); BG, welfare, money, housing and
 # the law by a second writer, 0.781 -> 0.832 (0.720 -> 0.800); BH, loneliness, withdrawal and low
-# mood by a second writer, 0.791 -> 0.841 (0.840 -> 0.940)); each round was then fixed by
-# phenomenon. The learned model is trained on these replies, so what it adds here says nothing about
-# generalisation (python -m tests.tools.crossval_distress_model measures that, round by round); the
-# rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
-# 18,497 replies: with the model macro-F1 0.927, urgent recall 0.996, false alarms 0.103 = 665/6,446
-# (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 540 of the 665 are
-# watch); the rules alone 0.876 / 0.966 (129 of 3,811 urgent replies missed) / 0.103. The thresholds
-# are those less a small margin (lowered with rounds J, K and F, and again with E, C, D and B, with
-# A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT (rules
-# macro-F1 only), whose everyday replies were chosen to look like crises and whose rules-level
-# misses the model covers: no reply's level moved away from its label by the rules' fixes, except
-# three with rounds 80-85, each explained in its commit: a fever over, labelled watch, a locked room
-# the rules now leave at high, and 発作ここ2年ない, none, which is high again because the exception
-# that spared it hid 発作ここ最近また増えた).
+# mood by a second writer, 0.791 -> 0.841 (0.840 -> 0.940); BI, the phenomena balanced by an
+# eighteenth writer, 0.877 by the rules, 0.912 with the model (urgent recall 0.900 -> 0.960); BJ,
+# teenagers and students by a second writer, 0.803 -> 0.848 (0.920 -> 0.960)); each round was then
+# fixed by phenomenon. The learned model is trained on these replies, so what it adds here says
+# nothing about generalisation (python -m tests.tools.crossval_distress_model measures that, round
+# by round); the rules alone are held to their own thresholds, so a regression in any rule shows up.
+# Now over 18,956 replies: with the model macro-F1 0.926, urgent recall 0.996, false alarms 0.103 =
+# 682/6,597 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 555 of the 682
+# are watch); the rules alone 0.875 / 0.966 (133 of 3,905 urgent replies missed) / 0.103. The
+# thresholds are those less a small margin (lowered with rounds J, K and F, and again with E, C, D
+# and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT
+# (rules macro-F1 only), whose everyday replies were chosen to look like crises and whose
+# rules-level misses the model covers: no reply's level moved away from its label by the rules'
+# fixes, except four with rounds 80-87, each explained in its commit: a fever over, labelled watch;
+# a locked room and a family walking in the rain with nowhere to sleep, which the rules now leave at
+# high (reviews found those boosts raising everyday replies); and 発作ここ2年ない, none, which is
+# high again because the exception that spared it hid 発作ここ最近また増えた).
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
