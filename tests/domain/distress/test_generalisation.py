@@ -1042,6 +1042,19 @@ def level_of(text: str) -> str:
         ("母の日に言われたとおりギフトカードにした", "none"),
         ("ホームから、と思ったら反対側の電車だった", "none"),
         ("坊主にするって決めた。誰も止めないで", "none"),
+        # 話 asks for an ear only with が, を, ある or 聞く after it; a story is no request.
+        ("ちょっと話があります", "watch"),
+        ("話聞いてほしい", "watch"),
+        ("ﾁｮｯﾄ ﾊﾅｼ ｷｲﾃﾎｼｲ", "watch"),
+        ("相談したいことがある", "watch"),
+        ("母と終活の話をしたよ", "none"),
+        ("映画見て号泣した、いい話だった", "none"),
+        ("いい投資の話だと思ったのに、貯金が全部なくなった", "high"),
+        ("上司の話が長い", "none"),
+        # A firing feared and avoided, and 首 in a hot spring, are no job loss.
+        ("クビになるかと思ったけど、契約更新できた", "none"),
+        ("温泉で首までつかってきた", "none"),
+        ("契約更新されずにクビになった", "watch"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
