@@ -57,6 +57,7 @@ _RUN_OUT = "無くなる"  # なくなる, itself a negation
 _DO_OR_CAN = frozenset({"為る", "出来る"})  # 完済できない: a verbal noun's verb
 _DONE_POS = frozenset({"名詞", "副詞"})  # 完済, ほっと: said with する/できる
 _THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
+_THINK_OR_SAY = _THINK | {"言う", "感じる"}
 _AFTER = "後"  # 電話切ったあと振り込んでた: what came after, not how it ended
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
 # Nouns that carry on a denied verb's state rather than name a thing: 下がらんまま.
@@ -66,7 +67,6 @@ _SYMBOL = "補助記号"  # punctuation's part of speech
 _NOT_BUT = frozenset({"じゃ", "では", "でわ"})  # (じゃ)なくて: "not X but Y"
 _QUOTING = frozenset({"と", "って", "とは", "とまで"})  # the particle that quotes a thought
 _QUOTE_PARTICLES = frozenset({"まで", "は", "も"})  # とまでは, とも
-_THINK_OR_SAY = frozenset({"思う", "考える", "言う", "感じる"})
 # Before a resolved word, these make a question particle after it a hedge, not a doubt.
 _NOW_OR_ALREADY = frozenset({"もう", "今", "は", "だいぶ", "大分", "もう大分"})
 # Nouns that make a denial say "more than that": そういうレベルじゃない.
