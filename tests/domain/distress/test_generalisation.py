@@ -1055,6 +1055,13 @@ def level_of(text: str) -> str:
         ("クビになるかと思ったけど、契約更新できた", "none"),
         ("温泉で首までつかってきた", "none"),
         ("契約更新されずにクビになった", "watch"),
+        # UniDic's lemma of 治る is 直る: exceptions name both. What came back after a
+        # recovery (治ったのにまた) is not resolved by it.
+        ("骨折治った", "none"),
+        ("お腹こわしてたけどもう治りました", "none"),
+        ("手首の傷やっと治ったのに、また切りたくなってきた", "urgent"),
+        ("やっと落ち着いたのに、また死にたい気持ちが出てきた", "urgent"),
+        ("去年は死にたいと思ってたけど、今は治った", "watch"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
