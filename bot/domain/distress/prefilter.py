@@ -10,6 +10,7 @@ apart), and says which patterns may match.
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,7 +20,13 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["SubstringGate", "first_characters", "required_substring_sets", "required_substrings"]
+__all__ = [
+    "SubstringGate",
+    "first_characters",
+    "leading_characters",
+    "required_substring_sets",
+    "required_substrings",
+]
 
 _Items = list[tuple[object, object]]
 
@@ -42,19 +49,62 @@ class _Unknown(Exception):
     pass
 
 
-def _first(items: _Items) -> tuple[set[str], bool]:
-    """(possible first characters, whether the sequence can match empty)."""
+def leading_characters(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Characters the first non-whitespace character of a match of ``pattern`` can be.
+
+    None if any (or unknown), if a match can be whitespace only, or if one of them matches
+    other characters ignoring case. A pattern that can only match at the start of a text
+    (``^\\s*…``) cannot match a text whose ``lstrip()`` does not start with one of them.
+    (``\\s`` and ``str.isspace`` agree on what is whitespace.)
+    """
+    try:
+        parsed = sre_parser.parse(pattern, flags)
+        chars, nullable = _first(list(parsed), skip_spaces=True)
+    except _Unknown:
+        return None
+    if nullable or any(char.isspace() for char in chars):
+        return None
+    if flags & re.IGNORECASE and any(map(_sre.unicode_iscased, map(ord, chars))):
+        return None  # compiled to compare ignoring case (as sre_compile decides)
+    return frozenset(chars)
+
+
+def _spaces_only(items: _Items) -> bool:
+    """Whether ``items`` is one item that matches whitespace only (``\\s``, ``[ \\t]``)."""
+    c = sre_constants
+    if len(items) != 1:
+        return False
+    op, value = items[0]
+    if op is c.LITERAL:
+        return chr(value).isspace()  # type: ignore[arg-type]
+    if op is c.IN:
+        return all(
+            (kind is c.CATEGORY and item in (c.CATEGORY_SPACE, c.CATEGORY_UNI_SPACE))
+            or (kind is c.LITERAL and chr(item).isspace())
+            for kind, item in value  # type: ignore[union-attr]
+        )
+    return False
+
+
+def _first(items: _Items, skip_spaces: bool = False) -> tuple[set[str], bool]:
+    """(possible first characters, whether the sequence can match empty).
+
+    ``skip_spaces``: items that match only whitespace count as matching empty, so the
+    characters are those a match's first non-whitespace character can be.
+    """
     chars: set[str] = set()
     for op, value in items:
-        item_chars, nullable = _first_of(op, value)
+        item_chars, nullable = _first_of(op, value, skip_spaces)
         chars |= item_chars
         if not nullable:
             return chars, False
     return chars, True
 
 
-def _first_of(op: object, value: object) -> tuple[set[str], bool]:
+def _first_of(op: object, value: object, skip_spaces: bool = False) -> tuple[set[str], bool]:
     c = sre_constants
+    if skip_spaces and _spaces_only([(op, value)]):
+        return set(), True
     if op is c.LITERAL:
         return {chr(value)}, False  # type: ignore[arg-type]
     if op is c.IN:
@@ -68,17 +118,25 @@ def _first_of(op: object, value: object) -> tuple[set[str], bool]:
                 raise _Unknown
         return chars, False
     if op is c.SUBPATTERN:
-        return _first(list(value[-1]))  # type: ignore[index]
+        _group, add_flags, del_flags, body = value  # type: ignore[misc]
+        if del_flags or add_flags & ~re.IGNORECASE:
+            raise _Unknown
+        chars, nullable = _first(list(body), skip_spaces)
+        if add_flags:  # (?i:...): as first_characters does for the whole pattern
+            chars |= {char.swapcase() for char in chars}
+        return chars, nullable
     if op is c.BRANCH:
         chars, nullable = set(), False
         for branch in value[1]:  # type: ignore[index]
-            branch_chars, branch_nullable = _first(list(branch))
+            branch_chars, branch_nullable = _first(list(branch), skip_spaces)
             chars |= branch_chars
             nullable = nullable or branch_nullable
         return chars, nullable
     if op in (c.MAX_REPEAT, c.MIN_REPEAT):
         low, _high, body = value  # type: ignore[misc]
-        chars, nullable = _first(list(body))
+        if skip_spaces and _spaces_only(list(body)):
+            return set(), True
+        chars, nullable = _first(list(body), skip_spaces)
         return chars, nullable or low == 0
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return set(), True  # zero-width: look at what follows
@@ -345,10 +403,21 @@ class SubstringGate:
         self.always = 0
         exact: dict[str, int] = {}  # substring -> bits, searched case-sensitively
         folded: dict[str, int] = {}  # substring -> bits, searched ignoring case
+        # A pattern anchored at the start is tried at one position only: searching it
+        # costs the regex engine no more than looking for its substrings would, but each
+        # search is a Python call. Whole-message rules (^\s*死\s*$) mostly fail on the
+        # first non-space character: the text's, looked up here, rules them out.
+        self._leading_bits: dict[str, int] = {}
         for position, pattern in enumerate(patterns):
-            # A pattern anchored at the start is tried at one position only: searching it
-            # costs no more than looking for its substrings would.
-            found = [] if _anchored(pattern) else _worth_searching(pattern)[:sets]
+            found: list[frozenset[str]] = []
+            if _anchored(pattern):
+                leading = leading_characters(pattern.pattern, pattern.flags)
+                for char in leading or ():
+                    self._leading_bits[char] = self._leading_bits.get(char, 0) | 1 << position
+                if leading is not None:
+                    found = [frozenset()]  # first slice: ruled in by _leading_bits only
+            else:
+                found = _worth_searching(pattern)[:sets]
             ignore_case = bool(pattern.flags & re.IGNORECASE)
             for index in range(sets):
                 bit = 1 << (position + index * count)
@@ -399,6 +468,8 @@ class SubstringGate:
     def mask(self, text: str, chars: AbstractSet[str] | None = None) -> int:
         """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
         mask = self.always
+        if self._leading_bits:
+            mask |= self._leading_bits.get(text.lstrip()[:1], 0)
         bits = self._exact_bits
         # The shared first characters are in nearly every reply: searched without asking.
         # One search per substring found, each from one character after the previous find:
@@ -448,6 +519,10 @@ _STRONG_SECOND = 0.1
 def _worth_searching(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     """The required-substring sets of ``pattern`` that its gate searches for."""
     sets = required_substring_sets(pattern.pattern, pattern.flags)
+    if not sets:
+        # Every match contains its first character: still a test (ばいばい|(?i:\bbye\b)).
+        first = first_characters(pattern.pattern, pattern.flags)
+        return [first] if first else []
     if len(sets) > 1 and (
         _hit_chance(sets[0]) < _WEAK_FIRST or _hit_chance(sets[1]) > _STRONG_SECOND
     ):

@@ -13,6 +13,7 @@ from bot.domain.distress.lexicon import load_lexicon
 from bot.domain.distress.normalize import Normalizer
 from bot.domain.distress.prefilter import (
     SubstringGate,
+    leading_characters,
     required_substring_sets,
     required_substrings,
 )
@@ -58,6 +59,15 @@ def test_required_substrings() -> None:
     }
 
 
+def test_leading_characters() -> None:
+    assert leading_characters("^\\s*(もう|私)?\\s*(消え|きえ)\\s*$") == {"も", "私", "消", "き"}
+    assert leading_characters("^[ \t]*死", re.IGNORECASE) == {"死"}
+    # Unknown: a first character that may be a space, a match of spaces only, cased letters.
+    assert leading_characters("^\\s*.死") is None
+    assert leading_characters("^\\s*$") is None
+    assert leading_characters("^\\s*ok", re.IGNORECASE) is None
+
+
 def test_required_substring_sets() -> None:
     # Each set is required by itself: a look-ahead's text counts even when it is not
     # spelt out exactly (\\s* before が).
@@ -90,6 +100,11 @@ _PATTERNS = (
     # Two substring sets (ち and が), the second from a look-ahead that spells nothing out.
     "(?<=[ 、])ち(?=\\s*が)",
     "[ー〜](?= *ね)",
+    # Whole-message patterns: gated by the first non-space character (or not at all).
+    "^\\s*(もう|私)?\\s*(死|し)に?[ \t]*[。…]*\\s*$",
+    "^\\s+つら|^\\s*.死",
+    "(?i)^\\s*ok|^死",
+    "(?i:死に)|ばい",
 )
 
 
@@ -134,8 +149,13 @@ def test_substring_gate_finds_exactly_its_substrings(text: str) -> None:
     expected = 0
     for position, pattern in enumerate(_FOLDED_GATE_PATTERNS):
         flags = pattern.flags & re.IGNORECASE
-        sets = [] if _anchored(pattern) else _worth_searching(pattern)[:2]
-        if all(any(re.search(re.escape(n), text, flags) for n in needles) for needles in sets):
+        if _anchored(pattern):
+            leading = leading_characters(pattern.pattern, pattern.flags)
+            may = leading is None or text.lstrip()[:1] in leading
+        else:
+            sets = _worth_searching(pattern)[:2]
+            may = all(any(re.search(re.escape(n), text, flags) for n in ns) for ns in sets)
+        if may:
             expected |= 1 << position
     assert _FOLDED_GATE.mask(text) == expected
     assert _FOLDED_GATE.mask(text, set(text)) == expected
