@@ -112,6 +112,18 @@ class DistressModel:
         self._log_odds_thresholds = tuple(
             math.log(value / (1.0 - value)) for value in self.thresholds.values()
         )
+        # Per level: (score index, log-odds threshold) of each raised level above it, in
+        # RAISED_LEVELS order, for may_raise: comparing Levels is a Python call each.
+        self._bars_above = {
+            level: tuple(
+                (index, bar)
+                for index, (raised, bar) in enumerate(
+                    zip(RAISED_LEVELS, self._log_odds_thresholds, strict=True)
+                )
+                if raised > level
+            )
+            for level in Level
+        }
         # feature -> (idf squared, idf x weight for urgent, high, watch): the sums the
         # level probabilities need, for the hot path.
         self._terms = {
@@ -153,12 +165,8 @@ class DistressModel:
     def may_raise(self, scores: tuple[float, float, float], level: Level) -> bool:
         """Whether some level above ``level`` passes its threshold with these scores (the
         cheap test before :meth:`second_opinion` looks at the reasons)."""
-        for raised, score, bar in zip(
-            RAISED_LEVELS, scores, self._log_odds_thresholds, strict=True
-        ):
-            if raised <= level:
-                return False
-            if score >= bar:
+        for index, bar in self._bars_above[level]:
+            if scores[index] >= bar:
                 return True
         return False
 
