@@ -1110,6 +1110,49 @@ def level_of(text: str) -> str:
         ("骨折がやっと治った", "none"),
         ("治ったと思ったのに、また死にたい気持ちが戻ってきた", "urgent"),
         ("断酒ももう疲れた。ロープ用意した", "urgent"),
+        # From rounds 88-91, what the model caught and the rules missed: better gone with a letter
+        # or the insurance, bleeding by the week of pregnancy, ending it together (楽になろっか),
+        # things given away then あとはよろしく, pulled in by the trains, the accelerator or shoes
+        # by the water, hands on someone now, a needle, black blood, withdrawal delirium, gone
+        # before found out, no need to wake, funeral money, a failed apology farewell, drink with
+        # pills now, taking the children, a failed hanging, children entrusted then done, wasting
+        # away, nothing left undone, words passed on that one cannot say oneself; 毎日 and らしい
+        # make hitting ongoing abuse (high), not violence now.
+        ("俺なんておらん方がええ。遺書も書いた", "urgent"),
+        ("妊娠28週、さっきから出血が止まらない", "urgent"),
+        ("妊娠中の歯茎からの出血、歯医者で相談した", "none"),
+        ("もう子どもと二人で楽になろうかな", "urgent"),
+        ("本もCDも全部後輩に譲った。あとはよろしくな", "urgent"),
+        ("踏切の前に立ってると引き込まれそうになる", "urgent"),
+        ("夕焼けの海、吸い込まれそうなくらい綺麗だった", "none"),
+        ("私いない方が保険でお金残るよね", "urgent"),
+        ("このままハンドル切ったら楽かな", "urgent"),
+        ("橋の上で靴脱いだ", "urgent"),
+        ("海で裸足になって靴脱いで遊んだ", "none"),
+        ("今、兄に髪つかまれて引っ張られてる", "urgent"),
+        ("さっき元夫が娘の腕引っ張って連れて行こうとした", "urgent"),
+        ("手首、安全ピンで刺してる。止まらない", "urgent"),
+        ("裁縫中に指を針で刺した", "none"),
+        ("黒い血を吐いた", "urgent"),
+        ("お酒やめて4日目、天井に虫が這ってるのが見える", "urgent"),
+        ("捕まる前に消えるしかない", "urgent"),
+        ("店の売上に手をつけてしまった", "high"),
+        ("もう朝なんて来なくてもいい。目が覚めなくていい", "urgent"),
+        ("薬ありったけ出してきた", "urgent"),
+        ("葬儀代は残してある。迷惑かけてごめん", "urgent"),
+        ("長い間お世話になりました。約束守れなくてすみません", "urgent"),
+        ("酒と睡眠薬混ぜて飲んでる", "urgent"),
+        ("酒と睡眠薬は一緒に飲んじゃダメって薬剤師さんに言われた", "none"),
+        ("この子連れて一緒に逝こうかと", "urgent"),
+        ("子ども連れて一緒に公園行こうかな", "none"),
+        ("ロープが外れて失敗した。首にまだ痕がある", "urgent"),
+        ("孫のこと頼みます。もう疲れた", "urgent"),
+        ("飲まず食わずでこのまま死にたい", "urgent"),
+        ("貯金は全部妹に渡した。もう思い残すことはない", "urgent"),
+        ("夫から毎日殴られてる", "high"),
+        ("いま夫に殴られてる", "urgent"),
+        ("姉が旦那に殴られてるらしい", "high"),
+        ("母に、今までありがとうって伝えといて。自分では言えないから", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
