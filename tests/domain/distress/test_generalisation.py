@@ -1333,6 +1333,29 @@ def level_of(text: str) -> str:
         ("お腹張って出血してる、臨月やのに旦那おらんし車もない", "urgent"),
         ("猫が毛糸玉殴っとる", "none"),
         ("父が毎日母を殴ってる", "high"),
+        # From rounds 94-97, the high replies both readers missed and the urgent false alarms: what
+        # it is all for, chest pain left untreated, hesitating at the edge last night, nightmares
+        # after fleeing, care blocked by work, overwork with symptoms, shady lenders, fired with
+        # bills due, the last meal forgotten; a flight, a dead project, a phone that broke by
+        # itself, 骨折ちゃう.
+        ("今から飛ぶ！ハワイ行ってきます", "none"),
+        ("このプロジェクトもう息してない", "none"),
+        ("ごめん、スマホ壊れてて返信できなかった", "none"),
+        ("夫にスマホ壊された", "high"),
+        ("骨折ちゃうかって思ったけど打撲やった", "watch"),
+        ("何のために生きてるのかわからない", "high"),
+        ("霧で先が見えない", "none"),
+        ("胸が苦しいのがずっと続いてる、病院まだ行けてない", "high"),
+        ("昨日の夜、屋上まで行った。今日は家にいる", "high"),
+        ("逃げてきて1ヶ月、毎晩あの人の夢を見る", "high"),
+        ("再検査って言われたけど、休めないから行けてない", "high"),
+        ("休職させてもらえない", "high"),
+        ("残業月100時間超えて、動悸がする", "high"),
+        ("利息がえぐい、ヤバい人たちから借りた", "high"),
+        ("会社クビになった。家賃どうしよう", "high"),
+        ("クビになるかと思ったけどセーフ", "none"),
+        ("最後にご飯食べたのいつだっけ", "high"),
+        ("暑さで死ぬかと思ったw", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
