@@ -1394,6 +1394,21 @@ def level_of(text: str) -> str:
         ("包丁、手元にある？", "none"),
         ("首吊る場所、もう決めてある", "urgent"),
         ("洋服かける場所を決めた", "none"),
+        # From round 101 (someone else's crisis, third writer): someone else's danger now (shut in
+        # with a blade, chest pain and a grey face, a neighbour not answering, an engine in a closed
+        # garage, a cord on a beam, a photo of a pile of pills, a head wound and no response, hit by
+        # a truck); shut in, the guard and a report to the police tell it is happening now. A
+        # grandmother's joke about her 'pick-up' and a keepsake are no alarm.
+        ("妹がカミソリ持って部屋にこもった", "urgent"),
+        ("じいちゃんが胸をおさえて顔が真っ青", "urgent"),
+        ("隣の家、郵便がたまってて呼んでも返事がない", "urgent"),
+        ("父がガレージ閉めてエンジンかけてる", "urgent"),
+        ("ドアノブにひもがかかってた", "urgent"),
+        ("友達から薬の山の写真が送られてきた", "urgent"),
+        ("母が頭から血を流して呼びかけても反応がない", "urgent"),
+        ("息子の友達がトラックにはねられて動かない", "urgent"),
+        ("ばあちゃん、お迎えはまだ来んねって笑ってた", "none"),
+        ("亡くなった祖母の形見の指輪をもらった", "watch"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
