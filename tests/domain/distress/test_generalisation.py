@@ -1409,6 +1409,22 @@ def level_of(text: str) -> str:
         ("息子の友達がトラックにはねられて動かない", "urgent"),
         ("ばあちゃん、お迎えはまだ来んねって笑ってた", "none"),
         ("亡くなった祖母の形見の指輪をもらった", "watch"),
+        # From rounds 98-101, the high replies both readers missed: drinking again after years
+        # sober, a missed dialysis, money for food gone, control (会うな), fear of the people at
+        # home, locked out tonight, the ex found the new address, the gas left on again, a
+        # neighbour's child neglected.
+        ("禁酒して1年だったのに、また毎晩飲んでる", "high"),
+        ("透析行けなかった", "high"),
+        ("食費が尽きた", "high"),
+        ("財布に200円しかない", "high"),
+        ("彼氏に友達と会うなって言われる", "high"),
+        ("家の人がこわい", "high"),
+        ("大家が鍵を変えた、荷物が外に出されてる", "high"),
+        ("今日どこで寝ればいいの？", "high"),
+        ("今日どこで寝る？旅行の宿まだ決めてない", "none"),
+        ("元夫に新しい住所がばれたかも", "high"),
+        ("母がガスの火を消し忘れるの、今週3回目", "high"),
+        ("近所の子、いつも同じ服で夜遅くまで外にいる", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
