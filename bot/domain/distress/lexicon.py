@@ -194,7 +194,7 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
             raise LexiconError(f"{where}: all_of needs at least one word group")
     else:
         try:
-            regex = re.compile(raw["regex"], re.IGNORECASE)
+            regex = re.compile(_LONG_MARK_AFTER_HIRAGANA.sub("", raw["regex"]), re.IGNORECASE)
         except (re.error, TypeError) as error:
             raise LexiconError(f"{where}: bad regex ({error})") from None
     boost_level = raw.get("boost_level")
@@ -225,6 +225,11 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
         time_context_only=contextual == "time",
         has_negation=any(element.negation for element in (*words, *all_of)),
     )
+
+
+# Regex rules read the normalised text, which has no long marks after hiragana (ぎゅー is
+# ぎゅ there): a pattern written as people type it is read the same way.
+_LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
 
 
 def _expand(element: Element, lemmatize: Callable[[str], str | None]) -> Element:
