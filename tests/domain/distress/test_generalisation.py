@@ -1527,6 +1527,48 @@ def level_of(text: str) -> str:
         ("なんか口にしたの、たぶん3日前", "high"),
         ("胸がぎゅーってなるのがずっと続いてる。病院行く暇ない", "high"),
         ("なんのために起きてるのかわからん", "high"),
+        # From rounds 102-105 (a twenty-second writer; medical emergencies in plain words, emoji and
+        # fragments, violence at home, third writers): cutting now and it will not stop, a knife
+        # pointed at me, being hit now, windows smashed while he shouts, locked in from outside, a
+        # protection order broken, trapped by fire, drink then pills and goodbye, a last look,
+        # beaten with a belt, a blow that took the hearing, a knife kept under the pillow, gear in
+        # the trunk, praying for no morning, treatment refused to die, no train back, a whole box
+        # taken, swerving into traffic, the abuser here now, a long nosebleed on blood thinners,
+        # slow breathing and a grey face, sudden limping, ashtray water; self-defence class, toy
+        # handcuffs, 'dead' of sore muscles.
+        ("カッターで腕を切ってる、血がとまらない", "urgent"),
+        ("彼に包丁を向けられてる", "urgent"),
+        ("今殴られてる", "urgent"),
+        ("外で怒鳴ってて、窓を割られた", "urgent"),
+        ("ボールで窓を割られた", "none"),
+        ("外から鍵をかけられて出られない", "high"),
+        ("元夫が来てる、接近禁止なのに", "urgent"),
+        ("家が火事で出られない", "urgent"),
+        ("ビール飲んで睡眠薬で寝る、ばいばい", "urgent"),
+        ("薬をシートから全部出して並べた", "urgent"),
+        ("最後に見られてよかった、この景色", "urgent"),
+        ("最後に見れてよかった、推しのライブ", "none"),
+        ("ベルトで叩かれて血が出てる", "urgent"),
+        ("殴られて耳が聞こえない", "urgent"),
+        ("包丁を枕の下に入れてある", "urgent"),
+        ("テープとか全部トランクに積んだ", "urgent"),
+        ("キャンプ道具とテープをトランクに積んだ", "none"),
+        ("朝が来ませんようにって祈ってる", "urgent"),
+        ("インスリンわざと打ってない", "urgent"),
+        ("透析もう行かないことにした", "urgent"),
+        ("海まで来た、帰りのバスもうない", "urgent"),
+        ("痛み止めを一箱まるごと飲んだ", "urgent"),
+        ("対向車にハンドル切りそうになる", "urgent"),
+        ("助けて、あいつが来た", "urgent"),
+        ("鼻血が2時間止まらない", "urgent"),
+        ("父の息がすごく浅くて唇が紫", "urgent"),
+        ("ばあちゃんが急に片足引きずってる", "urgent"),
+        ("1歳の子が灰皿の水を飲んじゃった", "urgent"),
+        ("主人がうずくまって胸をおさえて話せない", "urgent"),
+        ("💊💊💊💊💊 ⚰️", "urgent"),
+        ("護身術の体験で投げられまくった", "none"),
+        ("おもちゃの手錠で逮捕された", "none"),
+        ("筋肉痛で死亡🪦", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
