@@ -914,11 +914,23 @@ def _any_affirmed(message: _Message, begin: int, end: int, bit: int, first: int,
         if token.pos1 != "動詞":
             if k + 1 < n and tokens[k + 1].lemma in _DO_OR_CAN and token.pos1 in _DONE_POS:
                 verb = k + 1
+            elif _not_for(tokens, k + 1):
+                continue  # キャンプ用じゃない: what it is not for names no everyday use
             else:
                 return True
         if not _unsettled(message, verb, first, last):
             return True
     return False
+
+
+def _not_for(tokens: list[_Tok], j: int) -> bool:
+    """用 じゃ/では ない at ``j``: "not for" what precedes (キャンプ用じゃない)."""
+    if j >= len(tokens) or tokens[j].surface != "用":
+        return False
+    k = j + 1
+    while k < len(tokens) and tokens[k].lemma in ("だ", "は"):
+        k += 1
+    return k > j + 1 and k < len(tokens) and tokens[k].lemma == "無い"
 
 
 def _unsettled(message: _Message, k: int, first: int, last: int) -> bool:

@@ -1569,6 +1569,17 @@ def level_of(text: str) -> str:
         ("護身術の体験で投げられまくった", "none"),
         ("おもちゃの手錠で逮捕された", "none"),
         ("筋肉痛で死亡🪦", "none"),
+        # Urgent false alarms in rounds 102-105 (a werewolf game, extra-hot curry, a blood test, a
+        # camping rope, a favourite idol, the heat, sore muscles); an exception said as 'not for it'
+        # (キャンプ用じゃない) is no exception.
+        ("人狼で初日に殺されたw", "none"),
+        ("タヒぬw 激辛カレー", "none"),
+        ("採血で血とられた、健康診断", "none"),
+        ("ロープ買った、キャンプ用", "none"),
+        ("ロープ買ってきた。キャンプ用じゃない", "urgent"),
+        ("推しが尊すぎて息できん", "none"),
+        ("死にたくなるほど暑い", "none"),
+        ("筋トレしすぎて階段で悲鳴", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
