@@ -1580,6 +1580,28 @@ def level_of(text: str) -> str:
         ("推しが尊すぎて息できん", "none"),
         ("死にたくなるほど暑い", "none"),
         ("筋トレしすぎて階段で悲鳴", "none"),
+        # From rounds 102-105, the high replies both readers missed: child services sent away,
+        # secret extra doses, thoughts of the place hours ago (an urgent reading capped at high), a
+        # prize scam paid, none of the basics in emoji, a few hundred yen to payday, no nappies, the
+        # ex looking for me, a growing lump or a blackening wound, control and coercion (phone
+        # checks, sex not wanted, sermons at night, veiled threats, no contraception, a chair
+        # against the door, rage only when alone).
+        ("児相の人が来たけど、親が嘘ついて帰らせた", "high"),
+        ("医者に黙って薬を倍飲んでる", "high"),
+        ("さっきまで線路のことばかり考えてた。今は落ち着いた", "high"),
+        ("懸賞に当選したって言われて20万振り込んだ", "high"),
+        ("🏠❌ 🍚❌", "high"),
+        ("残高280円、給料日まであと10日", "high"),
+        ("子どものおむつ買えない", "high"),
+        ("元夫が私の居場所を探してるらしい", "high"),
+        ("しこりがだんだん大きくなってる", "high"),
+        ("傷が黒っぽくなってきた", "high"),
+        ("毎晩彼にスマホをチェックされる", "high"),
+        ("したくない日も応じてる", "high"),
+        ("夜中に起こされて説教される", "high"),
+        ("避妊してくれない", "high"),
+        ("ドアを椅子で押さえて寝てる", "high"),
+        ("二人きりの時だけ怒鳴る", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
