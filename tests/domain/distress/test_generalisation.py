@@ -1685,6 +1685,39 @@ def level_of(text: str) -> str:
         ("ドラマでお父さんが胸を押さえて顔真っ白…ドキドキした", "none"),
         ("父が胸がいたいって、あせびっしょりで横になってる", "urgent"),
         ("胸がしめつけられて、あごまで痛い。息苦しい", "urgent"),
+        # From rounds 106-109 (a twenty-third writer; longer replies, teenagers, welfare and the
+        # law, third writers): means bought quietly, close to the end said in passing (a railing on
+        # the 10th floor, trains let go by, accounts closed, 'before the results', 'from life', 'no
+        # way back'), going armed to settle it, tonight decided (none, boosted by ごめん), running a
+        # red light on purpose, the express, no room left on the arm, boxes at once, 'call the
+        # landlord if I do not answer', a friend's farewell unanswered, the spouse's place ready to
+        # go to.
+        ("ロープ買った。何に使うのか聞かれて、洗濯物って言っておいた", "urgent"),
+        ("練炭ってどこで売ってる？", "urgent"),
+        ("使い道は聞かないで", "urgent"),
+        ("ベランダの手すりを何度も見に行った。ここ10階", "urgent"),
+        ("あと3本見送ったら決める", "urgent"),
+        ("自分がいなくなった後のことを考えて、SNSを全部退会した", "urgent"),
+        ("卒業式の前に終わりにする予定", "urgent"),
+        ("明日にはもう何も悩まなくてよくなる", "urgent"),
+        ("人生から卒業しようかな", "urgent"),
+        ("片付けが終わったら行くとこ行きます", "urgent"),
+        ("この指輪、預けてもいい？もう要らなくなるから", "urgent"),
+        ("さよなら、今度は本気", "urgent"),
+        ("帰りはない", "urgent"),
+        ("バット持った。ケリつけてくる", "urgent"),
+        ("バット持って練習行ってくる", "none"),
+        ("今夜やるって決めた。ごめん", "urgent"),
+        ("今日やるって決めた、部屋の掃除", "none"),
+        ("わざと赤信号を渡った", "urgent"),
+        ("次の快速でいいかな", "urgent"),
+        ("腕はもうスペースがない", "urgent"),
+        ("切るのが止まらない", "urgent"),
+        ("タバコを腕に押し付けた", "urgent"),
+        ("風邪薬を3箱、今夜まとめていく", "urgent"),
+        ("明日の朝返信しなかったら大家さんに連絡して", "urgent"),
+        ("友達が「今日でバイバイ」って投稿して、既読つかない", "urgent"),
+        ("妻のところへ行く支度ができた", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
