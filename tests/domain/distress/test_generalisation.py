@@ -1790,6 +1790,41 @@ def level_of(text: str) -> str:
         ("勝手にスマホ見る子ども、ロック掛けなきゃ笑", "none"),
         ("毎晩寝かせてもらえん、朝まで怒られる", "high"),
         ("誰かに言うたらどうなるかわかっとるやろって言われた", "high"),
+        # From rounds 110-113 (a twenty-fourth writer; older men in the countryside and living with
+        # mental illness, second writers; a month at real rates, third writer): said in passing (no
+        # guardrail, stopping on the crossing, 'you are the last', a low fence found, a letter for
+        # the landlord, insurance to clear the debt, a trouble-free goodbye, an envelope addressed),
+        # a miscarriage, commanding voices, striking first, starvation and lithium, a lighter, the
+        # countryside's farewells (one bullet, 'no one left to look after it', thanks said at last,
+        # 今日で終い, an accident it will look like, the last drink, no life jacket, only the taking
+        # left), a stroke, a sickle at the door, lying in wait, coming to after a fall.
+        ("ガードレールのないところでアクセル踏んでみる", "urgent"),
+        ("あの踏切で立ち止まってみようと思う", "urgent"),
+        ("みんなにお礼送った。あなたが最後、ありがとう", "urgent"),
+        ("フェンスの低いとこ見つけた。放課後行く", "urgent"),
+        ("大家さんへの手紙も書いた", "urgent"),
+        ("保険金が下りたら借金がチャラになる", "urgent"),
+        ("誰にも迷惑かけないようにする。ばいばい", "urgent"),
+        ("通帳と印鑑、弟宛てに封筒に入れた", "urgent"),
+        ("流産かも、出血が止まらない", "urgent"),
+        ("声が「死ね」って言ってくる", "urgent"),
+        ("やられる前にやる", "urgent"),
+        ("ゴキブリはやられる前にやる", "none"),
+        ("28キロになった、立ったら倒れた", "urgent"),
+        ("リチウムを多く飲んだ、震えが止まらない", "urgent"),
+        ("ライターで腕をあぶった", "urgent"),
+        ("弾は一発あれば足りる", "urgent"),
+        ("犬、世話する者がおらんようになるけん頼む", "urgent"),
+        ("礼だけは言うとかんと思うて", "urgent"),
+        ("もうええ、今日で終いにする", "urgent"),
+        ("ここから落ちたら事故にしか見えん", "urgent"),
+        ("人生最後の一杯", "urgent"),
+        ("救命胴衣は置いていく", "urgent"),
+        ("薬は全部並べた。あとは飲むだけ", "urgent"),
+        ("頭が割れるように痛くて右手が動かない", "urgent"),
+        ("隣の人が包丁を持って怒鳴り込んできた", "urgent"),
+        ("兄に殴られて、外で待ち伏せされてる", "urgent"),
+        ("倒れて、気がついたら夜だった", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
