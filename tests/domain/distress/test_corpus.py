@@ -60,46 +60,46 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in one
-# hundred and nine rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…, j…,
-# i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…, L…,
-# K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…, AK…, AL…,
-# AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…, BD…, BE…,
-# BF…, BG…, BH…, BI…, BJ…, BK…, BL…, BM…, BN…, BO…, BP…, BQ…, BR…, BS…, BT…, BU…, BV…, BW…, BX…,
-# BY…, BZ…, CA…, CB…, CC…, CD…, CE…, CF…), each written and labelled blind by someone who never saw
-# the lexicon, before the assessor saw it. Each round's first score measured generalisation
-# (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and
-# net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said
-# indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k:
-# personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana,
-# emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by services), 0.858 (e: a
-# second month's mix); everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent
-# replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect
-# urgent wording: 0.766 by the rules, 0.821 with the first learned model (urgent recall 0.620 ->
-# 0.880); everyday replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260): 17
-# and 29 made urgent by the rules, 12 and 16 more by that model; U, a fourth month's mix, 0.824 by
-# the rules, 0.889 with the model that raises to any level (urgent recall 0.800 -> 0.975, false
-# alarms 0.133 -> 0.144); T, voice input, older speakers and mixed scripts (all hiragana, spaced
-# phrases, dialect, romaji): 0.713 by the rules, 0.813 with the model (urgent recall 0.600 ->
-# 0.820); S, answers to the check-in question (ねてない。4日目), 0.795 by the rules, 0.876 with the
-# model (urgent recall 0.822 -> 0.978); R, second-language writers, parents of small children,
-# disability and chronic illness, 0.711 by the rules, 0.786 with the model (urgent recall 0.778 ->
-# 0.844); Q, disaster season (floods, heat, cold, outages), 0.757 by the rules, 0.818 with the model
-# (urgent recall 0.600 -> 0.756); P, men who do not talk about feelings, 0.660 by the rules, 0.787
-# with the model (urgent recall 0.480 -> 0.820); O, the issue's phenomena balanced, 0.835 by the
-# rules, 0.860 with the model (urgent recall 0.760 -> 0.820); N, young people, 0.813 by the rules,
-# 0.861 with the model (urgent recall 0.760 -> 0.900); M, a real month at real rates (150 of 240
-# everyday), 0.915 by the rules (urgent recall 1.000, none false alarms 0.033, none raised to high),
-# 0.920 with the model; L, living with mental illness, 0.784 by the rules, 0.864 with the model
-# (urgent recall 0.740 -> 0.920); J, the phenomena balanced by a second writer, 0.798 by the rules,
-# 0.853 with the model (urgent recall 0.740 -> 0.880); K, work and money at the edge, 0.768 by the
-# rules, 0.848 with the model (urgent recall 0.775 -> 0.875); I, the phenomena balanced by a third
-# writer, 0.834 by the rules, 0.893 with the model (urgent recall 0.800 -> 0.920); H, very short
-# replies, 0.808 by the rules, 0.831 with the model (urgent recall 0.689 -> 0.733, no everyday reply
-# raised); G, the phenomena balanced by a fourth writer, 0.818 by the rules, 0.869 with the model
-# (urgent recall 0.860 -> 0.940); F, 120 minimal pairs, 0.698 by the rules, 0.642 with the model
-# (urgent recall 0.850 -> 0.983, false alarms on none 0.438 -> 0.650: the model reads words, not
-# who, when or why); E, the phenomena balanced by a fifth writer, 0.785 by the rules, 0.837 with the
-# model (urgent recall 0.780 -> 0.880); C, the same in the voices of older people and single
+# hundred and thirteen rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
+# j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…,
+# L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…, AK…,
+# AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…, BD…,
+# BE…, BF…, BG…, BH…, BI…, BJ…, BK…, BL…, BM…, BN…, BO…, BP…, BQ…, BR…, BS…, BT…, BU…, BV…, BW…,
+# BX…, BY…, BZ…, CA…, CB…, CC…, CD…, CE…, CF…, CG…, CH…, CI…, CJ…), each written and labelled blind
+# by someone who never saw the lexicon, before the assessor saw it. Each round's first score
+# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837;
+# then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n:
+# risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious
+# needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h:
+# romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by
+# services), 0.858 (e: a second month's mix); everyday replies only: 12, 12 and 21 of 200 raised in
+# d, a and Y; urgent replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's
+# mix with indirect urgent wording: 0.766 by the rules, 0.821 with the first learned model (urgent
+# recall 0.620 -> 0.880); everyday replies with crisis-looking words (X, 300) and farewell-shaped
+# ones (V, 260): 17 and 29 made urgent by the rules, 12 and 16 more by that model; U, a fourth
+# month's mix, 0.824 by the rules, 0.889 with the model that raises to any level (urgent recall
+# 0.800 -> 0.975, false alarms 0.133 -> 0.144); T, voice input, older speakers and mixed scripts
+# (all hiragana, spaced phrases, dialect, romaji): 0.713 by the rules, 0.813 with the model (urgent
+# recall 0.600 -> 0.820); S, answers to the check-in question (ねてない。4日目), 0.795 by the rules,
+# 0.876 with the model (urgent recall 0.822 -> 0.978); R, second-language writers, parents of small
+# children, disability and chronic illness, 0.711 by the rules, 0.786 with the model (urgent recall
+# 0.778 -> 0.844); Q, disaster season (floods, heat, cold, outages), 0.757 by the rules, 0.818 with
+# the model (urgent recall 0.600 -> 0.756); P, men who do not talk about feelings, 0.660 by the
+# rules, 0.787 with the model (urgent recall 0.480 -> 0.820); O, the issue's phenomena balanced,
+# 0.835 by the rules, 0.860 with the model (urgent recall 0.760 -> 0.820); N, young people, 0.813 by
+# the rules, 0.861 with the model (urgent recall 0.760 -> 0.900); M, a real month at real rates (150
+# of 240 everyday), 0.915 by the rules (urgent recall 1.000, none false alarms 0.033, none raised to
+# high), 0.920 with the model; L, living with mental illness, 0.784 by the rules, 0.864 with the
+# model (urgent recall 0.740 -> 0.920); J, the phenomena balanced by a second writer, 0.798 by the
+# rules, 0.853 with the model (urgent recall 0.740 -> 0.880); K, work and money at the edge, 0.768
+# by the rules, 0.848 with the model (urgent recall 0.775 -> 0.875); I, the phenomena balanced by a
+# third writer, 0.834 by the rules, 0.893 with the model (urgent recall 0.800 -> 0.920); H, very
+# short replies, 0.808 by the rules, 0.831 with the model (urgent recall 0.689 -> 0.733, no everyday
+# reply raised); G, the phenomena balanced by a fourth writer, 0.818 by the rules, 0.869 with the
+# model (urgent recall 0.860 -> 0.940); F, 120 minimal pairs, 0.698 by the rules, 0.642 with the
+# model (urgent recall 0.850 -> 0.983, false alarms on none 0.438 -> 0.650: the model reads words,
+# not who, when or why); E, the phenomena balanced by a fifth writer, 0.785 by the rules, 0.837 with
+# the model (urgent recall 0.780 -> 0.880); C, the same in the voices of older people and single
 # parents, 0.745 -> 0.832 (0.740 -> 0.920); D, regional dialects, 0.779 -> 0.857 (0.761 -> 0.957);
 # B, longer replies of two to six sentences, 0.655 -> 0.740 (0.700 -> 0.825); A, the phenomena
 # balanced by a seventh writer, 0.793 by the rules, 0.837 with the model (urgent recall 0.800 ->
@@ -160,25 +160,29 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # model (urgent recall 0.760 -> 0.960); CD, longer replies of three to eight sentences by a third
 # writer, 0.742 -> 0.805 (0.640 -> 0.680); CE, teenagers and students by a third writer, 0.685 ->
 # 0.826 (0.540 -> 0.820); CF, welfare, money, housing and the law by a third writer, 0.739 -> 0.832
-# (0.680 -> 0.820)); each round was then fixed by phenomenon. The learned model is trained on these
-# replies, so what it adds here says nothing about generalisation (python -m
-# tests.tools.crossval_distress_model measures that, round by round); the rules alone are held to
-# their own thresholds, so a regression in any rule shows up. Now over 24,049 replies: with the
-# model macro-F1 0.928, urgent recall 0.996, false alarms 0.102 = 843/8,244 (X, V, S, J, K, F, the
-# rounds from E on are built largely of near misses; 682 of the 843 are watch); the rules alone
-# 0.870 / 0.967 (164 of 4,996 urgent replies missed) / 0.102. The thresholds are those less a small
-# margin (lowered with rounds J, K and F, and again with E, C, D and B, with A, AB, AC and AD, with
-# AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CF (rules macro-F1 only:
-# BK to CF, harder rounds written after a first pass of new rules, took it from 0.876 to 0.870),
-# whose everyday replies were chosen to look like crises and whose rules-level misses the model
-# covers: no reply's level moved away from its label by the rules' fixes, except four with rounds
-# 80-87, each explained in its commit: a fever over, labelled watch; a locked room and a family
-# walking in the rain with nowhere to sleep, which the rules now leave at high (reviews found those
-# boosts raising everyday replies); and 発作ここ2年ない, none, which is high again because the
-# exception that spared it hid 発作ここ最近また増えた); and with rounds 88-109, three replies the
-# rules no longer raise to their label and the model still does, each explained in its commit:
-# 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found on beaches and
-# outings), and a phone 'broken' as a cover story that an unrelated rule had raised).
+# (0.680 -> 0.820); CG, the phenomena balanced by a twenty-fourth writer, 0.828 by the rules, 0.933
+# with the model (urgent recall 0.740 -> 0.980); CH, older men in the countryside by a second
+# writer, 0.716 -> 0.833 (0.600 -> 0.780); CI, living with mental illness by a second writer, 0.754
+# -> 0.887 (0.620 -> 0.900); CJ, a month at real rates by a third writer (140 of 240 everyday),
+# 0.843 -> 0.885 (1.000 -> 1.000; false alarms on none 0.050)); each round was then fixed by
+# phenomenon. The learned model is trained on these replies, so what it adds here says nothing about
+# generalisation (python -m tests.tools.crossval_distress_model measures that, round by round); the
+# rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
+# 24,952 replies: with the model macro-F1 0.928, urgent recall 0.996, false alarms 0.101 = 865/8,583
+# (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 698 of the 865 are
+# watch); the rules alone 0.869 / 0.967 (170 of 5,156 urgent replies missed) / 0.101. The thresholds
+# are those less a small margin (lowered with rounds J, K and F, and again with E, C, D and B, with
+# A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CJ
+# (rules macro-F1 only: BK to CJ, harder rounds written after a first pass of new rules, took it
+# from 0.876 to 0.869), whose everyday replies were chosen to look like crises and whose rules-level
+# misses the model covers: no reply's level moved away from its label by the rules' fixes, except
+# four with rounds 80-87, each explained in its commit: a fever over, labelled watch; a locked room
+# and a family walking in the rain with nowhere to sleep, which the rules now leave at high (reviews
+# found those boosts raising everyday replies); and 発作ここ2年ない, none, which is high again
+# because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-113, three
+# replies the rules no longer raise to their label and the model still does, each explained in its
+# commit: 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found on beaches
+# and outings), and a phone 'broken' as a cover story that an unrelated rule had raised).
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
