@@ -60,18 +60,18 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in one
-# hundred and thirteen rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
+# hundred and sixteen rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
 # j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…,
 # L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…, AK…,
 # AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…, BD…,
 # BE…, BF…, BG…, BH…, BI…, BJ…, BK…, BL…, BM…, BN…, BO…, BP…, BQ…, BR…, BS…, BT…, BU…, BV…, BW…,
-# BX…, BY…, BZ…, CA…, CB…, CC…, CD…, CE…, CF…, CG…, CH…, CI…, CJ…), each written and labelled blind
-# by someone who never saw the lexicon, before the assessor saw it. Each round's first score
-# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837;
-# then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n:
-# risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious
-# needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h:
-# romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by
+# BX…, BY…, BZ…, CA…, CB…, CC…, CD…, CE…, CF…, CG…, CH…, CI…, CJ…, CK…, CL…, CM…), each written and
+# labelled blind by someone who never saw the lexicon, before the assessor saw it. Each round's
+# first score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660,
+# 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs),
+# 0.639 (n: risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l:
+# serious needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675
+# (h: romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by
 # services), 0.858 (e: a second month's mix); everyday replies only: 12, 12 and 21 of 200 raised in
 # d, a and Y; urgent replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's
 # mix with indirect urgent wording: 0.766 by the rules, 0.821 with the first learned model (urgent
@@ -164,25 +164,30 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # with the model (urgent recall 0.740 -> 0.980); CH, older men in the countryside by a second
 # writer, 0.716 -> 0.833 (0.600 -> 0.780); CI, living with mental illness by a second writer, 0.754
 # -> 0.887 (0.620 -> 0.900); CJ, a month at real rates by a third writer (140 of 240 everyday),
-# 0.843 -> 0.885 (1.000 -> 1.000; false alarms on none 0.050)); each round was then fixed by
+# 0.843 -> 0.885 (1.000 -> 1.000; false alarms on none 0.050); CK, the phenomena balanced by a
+# twenty-fifth writer, 0.796 by the rules, 0.870 with the model (urgent recall 0.800 -> 0.940); CL,
+# disaster season by a second writer, 0.756 -> 0.847 (0.660 -> 0.880); CM, men who do not talk about
+# feelings by a second writer, 0.744 -> 0.877 (0.640 -> 0.920)); each round was then fixed by
 # phenomenon. The learned model is trained on these replies, so what it adds here says nothing about
 # generalisation (python -m tests.tools.crossval_distress_model measures that, round by round); the
 # rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
-# 24,952 replies: with the model macro-F1 0.928, urgent recall 0.996, false alarms 0.101 = 865/8,583
-# (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 698 of the 865 are
-# watch); the rules alone 0.869 / 0.967 (170 of 5,156 urgent replies missed) / 0.101. The thresholds
+# 25,649 replies: with the model macro-F1 0.927, urgent recall 0.996, false alarms 0.102 = 895/8,807
+# (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 722 of the 895 are
+# watch); the rules alone 0.867 / 0.966 (179 of 5,304 urgent replies missed) / 0.101. The thresholds
 # are those less a small margin (lowered with rounds J, K and F, and again with E, C, D and B, with
-# A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CJ
-# (rules macro-F1 only: BK to CJ, harder rounds written after a first pass of new rules, took it
-# from 0.876 to 0.869), whose everyday replies were chosen to look like crises and whose rules-level
+# A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CM
+# (rules macro-F1 only: BK to CM, harder rounds written after a first pass of new rules, took it
+# from 0.876 to 0.867), whose everyday replies were chosen to look like crises and whose rules-level
 # misses the model covers: no reply's level moved away from its label by the rules' fixes, except
 # four with rounds 80-87, each explained in its commit: a fever over, labelled watch; a locked room
 # and a family walking in the rain with nowhere to sleep, which the rules now leave at high (reviews
 # found those boosts raising everyday replies); and 発作ここ2年ない, none, which is high again
-# because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-113, three
+# because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-116, five
 # replies the rules no longer raise to their label and the model still does, each explained in its
 # commit: 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found on beaches
-# and outings), and a phone 'broken' as a cover story that an unrelated rule had raised).
+# and outings), a phone 'broken' as a cover story that an unrelated rule had raised, and a hunter's
+# 弾は一発あれば足りる and 保険金おりたら…借金チャラ, which now need the speaker or life insurance
+# named after reviews found hunting and car insurance).
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
