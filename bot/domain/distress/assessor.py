@@ -58,11 +58,9 @@ _DO_OR_CAN = frozenset({"為る", "出来る"})  # 完済できない: a verbal 
 _DONE_POS = frozenset({"名詞", "副詞"})  # 完済, ほっと: said with する/できる
 _THINK = frozenset({"思う", "考える"})  # 治ったと思ったら: only thought so
 _THINK_OR_SAY = _THINK | {"言う", "感じる"}
-_AGAIN = frozenset({"又", "再び"})
+_AGAIN = frozenset({"又", "再び"})  # 治ったのにまた: it came back
 # After a resolved word: expected, not yet so (落ち着くはず), or worn out by it (断酒も疲れた).
-_NOT_YET_OVER = frozenset(
-    {"筈", "疲れる", "しんどい", "無理", "限界", "飽きる"}
-)  # 治ったのにまた: it came back
+_NOT_YET_OVER = frozenset({"筈", "疲れる", "しんどい", "無理", "限界", "飽きる"})
 _AFTER = "後"  # 電話切ったあと振り込んでた: what came after, not how it ended
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
 # Nouns that carry on a denied verb's state rather than name a thing: 下がらんまま.

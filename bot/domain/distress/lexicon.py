@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from .levels import CATEGORIES, Level
-from .normalize import Normalizer
+from .normalize import Normalizer, drop_long_marks_after_hiragana
 from .tokenizer import tokenize
 
 __all__ = ["Element", "Grammar", "Lexicon", "LexiconError", "Rule", "load_lexicon", "parse"]
@@ -194,7 +194,9 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
             raise LexiconError(f"{where}: all_of needs at least one word group")
     else:
         try:
-            regex = re.compile(_LONG_MARK_AFTER_HIRAGANA.sub("", raw["regex"]), re.IGNORECASE)
+            # Regex rules read the normalised text, which has no long marks after hiragana
+            # (ぎゅー is ぎゅ there): a pattern written as people type it is read the same way.
+            regex = re.compile(drop_long_marks_after_hiragana(raw["regex"]), re.IGNORECASE)
         except (re.error, TypeError) as error:
             raise LexiconError(f"{where}: bad regex ({error})") from None
     boost_level = raw.get("boost_level")
@@ -225,11 +227,6 @@ def _rule(raw: Mapping[str, Any], position: int) -> Rule:
         time_context_only=contextual == "time",
         has_negation=any(element.negation for element in (*words, *all_of)),
     )
-
-
-# Regex rules read the normalised text, which has no long marks after hiragana (ぎゅー is
-# ぎゅ there): a pattern written as people type it is read the same way.
-_LONG_MARK_AFTER_HIRAGANA = re.compile(r"(?<=[ぁ-ゖ])[ー〜~]+")
 
 
 def _expand(element: Element, lemmatize: Callable[[str], str | None]) -> Element:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .prefilter import SubstringGate, first_characters
 from .scripts import SPACED_LETTER, join_spaced_letters, katakana_only, romaji_to_kana
 
-__all__ = ["NormalizedText", "Normalizer", "katakana_to_hiragana"]
+__all__ = ["NormalizedText", "Normalizer", "drop_long_marks_after_hiragana", "katakana_to_hiragana"]
 
 # Tabs, newlines and other control characters become spaces, so one message stays one line
 # for the tokenizer (MeCab would read a NUL as the end of the text and lose the rest); emoji
@@ -100,6 +100,11 @@ _KANA_TO_REWRITE = re.compile("[ー〜~ぁぃぅぇぉァ-ヺ]")
 _ELONGATION = re.compile("[ぁ-ゖ][ー〜~]|[ぁ-ゖ一-鿿][ぁぃぅぇぉ]|[ア-ヂツ-ヺ][ァィゥェォ]")
 _is_normalized = unicodedata.is_normalized
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def drop_long_marks_after_hiragana(text: str) -> str:
+    """``text`` without the long marks after hiragana (しにたーい → しにたい), as normalised."""
+    return _LONG_MARK_AFTER_HIRAGANA.sub("", text)
 
 
 def katakana_to_hiragana(text: str) -> str:
@@ -248,7 +253,7 @@ class Normalizer:
             chars = set(text)
         before = text
         if not _LONG_MARKS.isdisjoint(chars):
-            text = _LONG_MARK_AFTER_HIRAGANA.sub("", text)
+            text = drop_long_marks_after_hiragana(text)
         if not _SMALL_VOWELS.isdisjoint(chars):
             text = _SMALL_VOWEL_INSIDE.sub(_inside_small_vowel, text)
             text = _SMALL_VOWEL_END.sub(_end_small_vowels, text)
