@@ -1898,6 +1898,12 @@ def level_of(text: str) -> str:
         ("帰るかどうかはまだ決めてない、海にいる", "urgent"),
         ("手首に何本か線入れた", "urgent"),
         ("なんで目が覚めたんやろ", "urgent"),
+        # A scream alone is not urgent; a shout and a scream together are; a go term.
+        ("隣の部屋から悲鳴が聞こえる", "high"),
+        ("夜中に隣から怒鳴り声、そのあと悲鳴", "urgent"),
+        ("妹が虫見て悲鳴あげてたw", "none"),
+        ("囲碁で自殺手打っちゃった", "none"),
+        ("自殺、手伝ってほしい", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
