@@ -72,6 +72,8 @@ _QUOTING = frozenset({"と", "って", "とは", "とまで"})  # the particle t
 _QUOTE_PARTICLES = frozenset({"まで", "は", "も"})  # とまでは, とも
 # Before a resolved word, these make a question particle after it a hedge, not a doubt.
 _NOW_OR_ALREADY = frozenset({"もう", "今", "は", "だいぶ", "大分", "もう大分"})
+# What may stand between a resolved word and the question particle: 大丈夫なのかな.
+_BEFORE_QUESTION = frozenset({"だ", "です", "の", "た"})
 # Nouns that make a denial say "more than that": そういうレベルじゃない.
 _BEYOND = frozenset({"レベル", "次元", "程度", "段階", "どころ", "話", "域", "騒ぎ"})
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
@@ -352,6 +354,7 @@ class _Tok:
         "elements",
         "flags",
         "gap",
+        "irrealis",
         "joke",
         "lemma",
         "length",
@@ -394,6 +397,9 @@ class _Tok:
     negation: bool  # a negation by itself (ない, ん, へん)
     dialect: bool  # 博多 なか: a negation after an adjective or だ
     dialect_enabler: bool  # an adjective or だ
+    # ん read as の after a verb in an irrealis, imperative or (ichidan) continuative form:
+    # MeCab's 眠れ|ん|で, 食べれ|ん|で are 眠れない, 食べれない said 関西/西日本 style.
+    irrealis: bool  # a verb in one of those forms
     mark: bool  # punctuation or a symbol (not a quote bracket)
     sentence_mark: bool  # punctuation other than 読点: ends a sentence
     clause_break: bool  # punctuation/symbol or a clause-ending particle (けど, のに)
@@ -478,8 +484,16 @@ class _Tok:
                 by_next[entry[0][1]] = (*by_next.get(entry[0][1], ()), entry)
             self.compound = by_next
         self.negation = lemma in grammar.negation_lemmas and pos1 in _NEGATION_POS
-        self.dialect = dialect = surface in grammar.negation_surfaces_after_adjective
+        self.dialect = dialect = surface in grammar.negation_surfaces_after_adjective or (
+            surface == _N and lemma == _NO
+        )
         self.dialect_enabler = pos1 == "形容詞" or lemma == "だ"
+        # (Not し|ん|だ: しんだ, 死んだ spelt in kana, read as する.)
+        self.irrealis = (
+            (pos1 == "動詞" or lemma in _VERB_SUFFIXES)
+            and cform.startswith(_IRREALIS_FORMS)
+            and not (lemma == _DO and cform.startswith(_CONTINUATIVE))
+        )
         # Quote brackets keep a title or quotation inside its sentence: 「死にたい夜に」って本.
         self.mark = mark = pos1 == "補助記号" and pos2 not in _BRACKETS
         # A wave dash draws a word out (無理〜死ぬ〜): it may end a clause, not a sentence.
@@ -547,6 +561,11 @@ _get_length = attrgetter("length")
 _get_negation = attrgetter("negation")
 # Conjugation forms a negative ん never follows (see _Message).
 _PLAIN_FORMS = ("終止形", "連体形")
+# ...and forms it does follow when MeCab reads it as の (眠れ|ん|で: 眠れない).
+_IRREALIS_FORMS = ("未然形", "命令形", "連用形-一般")
+_N, _NO = "ん", "の"
+_DO, _CONTINUATIVE = "為る", "連用形"
+_VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
 _get_clause_break = attrgetter("clause_break")
 _get_conjunction = attrgetter("conjunction")
 _get_sentence_mark = attrgetter("sentence_mark")
@@ -625,7 +644,10 @@ class _Message:
                 # 博多: 寂しくなか, 大丈夫じゃなか — a negation after an adjective or だ.
                 for i in range(1, n):
                     if not negation[i] and tokens[i].dialect:
-                        negation[i] = tokens[i - 1].dialect_enabler
+                        before = tokens[i - 1]
+                        negation[i] = (
+                            before.irrealis if tokens[i].surface == _N else before.dialect_enabler
+                        )
         else:
             self.negation = [False] * n
         # A clause starts after punctuation or a clause-ending particle, at a conjunction,
@@ -1865,9 +1887,13 @@ class Assessor:
                 continue
             # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution
             # (but もう大丈夫かな, 今は平気かな say "I think it is over").
+            # (Also after a copula or の: ドアノブでも大丈夫なのかな, 平気だったのかな.)
+            k = j + 1
+            while k < message.n and tokens[k].lemma in _BEFORE_QUESTION:
+                k += 1
             if (
-                j + 1 < message.n
-                and tokens[j + 1].question
+                k < message.n
+                and tokens[k].question
                 and not (j and tokens[j - 1].lemma in _NOW_OR_ALREADY)
             ):
                 continue
