@@ -564,6 +564,9 @@ _PLAIN_FORMS = ("終止形", "連体形")
 # ...and forms it does follow when MeCab reads it as の (眠れ|ん|で: 眠れない).
 _IRREALIS_FORMS = ("未然形", "命令形", "連用形-一般")
 _N, _NO = "ん", "の"
+_PARTICLE = "助詞"
+# Whose illness or trouble is the parent's own to deal with (子どもの熱3日下がらない).
+_DEPENDANTS = frozenset({"子ども", "子供", "子", "息子", "娘", "赤ちゃん", "赤ん坊", "孫"})
 _DO, _CONTINUATIVE = "為る", "連用形"
 _VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
 _get_clause_break = attrgetter("clause_break")
@@ -1605,6 +1608,18 @@ class Assessor:
             and (
                 (present & _OTHER_PERSON and self._other_subject(message, first, begin))
                 or (present & _SPEECH_VERB and self._said_to_me(message, last))
+                # 母の手術, 父の入院: a serious need that is another adult's (a child's is
+                # the parent's own). Urgent matches are often the person's own acts on
+                # someone (ばあちゃんの薬を貯めてる), and lesser ones the person's worry.
+                or (
+                    level == _HIGH_RANK
+                    and present & _OTHER_PERSON
+                    and first >= begin + 2
+                    and tokens[first - 1].surface == _NO
+                    and tokens[first - 1].pos1 == _PARTICLE
+                    and tokens[first - 2].other_person
+                    and tokens[first - 2].lemma not in _DEPENDANTS
+                )
             )
         ):
             if level == 3 and self._emergency_now(message):
