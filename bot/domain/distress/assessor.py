@@ -569,6 +569,7 @@ _PARTICLE = "助詞"
 _DEPENDANTS = frozenset({"子ども", "子供", "子", "息子", "娘", "赤ちゃん", "赤ん坊", "孫"})
 _DO, _CONTINUATIVE = "為る", "連用形"
 _VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
+_DECIDE, _THIS, _WITH, _BA = "決める", "これ", "で", "ば"  # 決めたから大丈夫, これで大丈夫
 _get_clause_break = attrgetter("clause_break")
 _get_conjunction = attrgetter("conjunction")
 _get_sentence_mark = attrgetter("sentence_mark")
@@ -1660,7 +1661,7 @@ class Assessor:
             if (
                 (distant or (past and not time_only))
                 and present & _RESOLVED
-                and self._resolved_elsewhere(message, begin, end)
+                and self._resolved_elsewhere(message, begin, end, last)
             ) or (distant and present & _NOW and self._now_after(message, end)):
                 if distant:
                     cap = _LONG_OVER_RANK
@@ -1893,12 +1894,29 @@ class Assessor:
         """
         return self._has_marker(message, range(clause_end, message.n), _NOW)
 
-    def _resolved_elsewhere(self, message: _Message, begin: int, end: int) -> bool:
+    def _resolved_elsewhere(self, message: _Message, begin: int, end: int, last: int = -1) -> bool:
         """A resolved word outside tokens begin…end-1 (the match's clause), not negated, and
-        not said of someone else (猫は元気: the cat is fine, not the person)."""
+        not said of someone else (猫は元気: the cat is fine, not the person).
+
+        ``last``: the match's last token, if known. What the matched act itself brought
+        (腕に押しつけたら少し落ち着いた) is no recovery from it.
+        """
         tokens = message.tokens
         for j, token in enumerate(tokens):
             if begin <= j < end or not token.markers & _RESOLVED:
+                continue
+            # これで大丈夫, もう決めたから大丈夫: settled by the arrangements just made, not
+            # recovered (猫のことは頼みました。これであとは大丈夫です).
+            if any(
+                tokens[k].lemma == _DECIDE
+                or (tokens[k].surface == _THIS and tokens[k + 1].surface == _WITH)
+                for k in range(max(0, j - 4), j)
+            ):
+                continue
+            if 0 <= last < j <= last + 5 and any(
+                tokens[k].cform.startswith(_CONDITIONAL_FORM) or tokens[k].surface == _BA
+                for k in range(last + 1, j)
+            ):
                 continue
             # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution
             # (but もう大丈夫かな, 今は平気かな say "I think it is over").

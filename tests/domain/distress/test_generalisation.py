@@ -2273,6 +2273,17 @@ def level_of(text: str) -> str:
         ("ベビーカーもう使わないから妹に渡すね", "none"),
         ("テストで先生にひどい点つけられた", "none"),
         ("メルカリで服に安い値段つけられた", "none"),
+        # Merged rounds 121-132 (own wordings): settled by a decision is no recovery
+        # (決めたから大丈夫), nor is the calm the act itself brought (切ったら落ち着いた).
+        ("この子と一緒に消えることにした。もう決めたから大丈夫", "urgent"),
+        ("カッターで腕切ったら落ち着いた。またやりそう", "urgent"),
+        ("死にたくなったけど、頓服飲んだら落ち着いた", "watch"),
+        ("ママのとこ行きたい。もうすぐ行くね", "urgent"),
+        ("弟のこと、よろしくお願いします。もう無理なので", "urgent"),
+        ("家の物ぜんぶ売った。家族には迷惑かけないで済む。最後にありがとう", "urgent"),
+        ("窓開けて下見てた。8階", "urgent"),
+        ("寒くて動けない、床から起き上がれない、指の感覚ない", "urgent"),
+        ("私いなくなっても誰も困らない。そろそろいいかな", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
