@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -432,10 +433,13 @@ class _Tok:
     def __init__(
         self, info: tuple[str, str, str, str, str], assessor: Assessor, merged: bool = False
     ) -> None:
-        surface, lemma, pos1, pos2, cform = info
+        # Interned, as the learned model's lemmas are (see DistressModel): a bigram's
+        # lookup by the next morpheme's lemma then finds its key by identity, without
+        # reading the two strings, and morphemes share their part-of-speech strings.
+        interned = surface, lemma, pos1, pos2, cform = tuple(map(sys.intern, info))
         grammar = assessor.grammar
         lexicon = assessor.lexicon
-        self.surface, self.lemma, self.pos1, self.pos2, self.cform = info
+        self.surface, self.lemma, self.pos1, self.pos2, self.cform = interned
         self.parts = ()
         self.length = len(surface)
         model = None if merged else assessor.model
@@ -1066,6 +1070,10 @@ class Assessor:
         # run in lexicon order, so ties in the evidence order are stable.
         self._regex_rules_all = tuple(compiled[id(rule)] for rule in lexicon.regex_rules)
         self._regex_patterns = tuple(rule.regex for rule in lexicon.regex_rules)
+        # Each rule with its pattern, as one tuple that every cached rule set (see
+        # _regex_rules) shares: a pair per rule per set made the cache ~66,000 small
+        # tuples, which a full garbage collection traverses one by one.
+        self._regex_pairs = tuple(zip(self._regex_rules_all, self._regex_patterns, strict=True))
         self._regex_gate = SubstringGate(self._regex_patterns)  # type: ignore[arg-type]
         # The same substrings gated together with the normaliser's rewrites, in one pass
         # over the text while normalising (rewrites' bits first, then the regex rules').
@@ -1284,7 +1292,7 @@ class Assessor:
             while rest:
                 low = rest & -rest
                 k = low.bit_length() - 1
-                found.append((self._regex_rules_all[k], self._regex_patterns[k]))
+                found.append(self._regex_pairs[k])
                 rest ^= low
             rules = tuple(found)
             if len(self._regex_sets) < 10_000:

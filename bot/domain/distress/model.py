@@ -24,6 +24,7 @@ probability is the logistic function of a weighted sum.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -132,11 +133,13 @@ class DistressModel:
         }
         # first lemma -> second lemma -> the bigram feature's terms (the same tuples), so
         # the assessor can look bigrams up per morpheme without building their strings.
+        # The lemmas are interned, as the assessor's morphemes' lemmas are: a lookup by
+        # one finds its key by identity.
         self._pairs: dict[str, dict[str, tuple[float, ...]]] = {}
         for feature, terms in self._terms.items():
             first, join, second = feature.partition(BIGRAM_JOIN)
             if join:
-                self._pairs.setdefault(first, {})[second] = terms
+                self._pairs.setdefault(sys.intern(first), {})[sys.intern(second)] = terms
 
     def term(self, lemma: str) -> tuple[float, ...] | None:
         """The lemma's own feature terms (for :meth:`scores_of`), if it is a feature."""

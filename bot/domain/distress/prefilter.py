@@ -467,9 +467,10 @@ class SubstringGate:
 
     def mask(self, text: str, chars: AbstractSet[str] | None = None) -> int:
         """Bits of the patterns that may match ``text``; ``chars``: its characters, if known."""
-        mask = self.always
-        if self._leading_bits:
-            mask |= self._leading_bits.get(text.lstrip()[:1], 0)
+        # The bits found are OR-ed into a small int first: ``always`` sets most bits of
+        # the second slice (most patterns have one substring set), and OR-ing each find
+        # into it would copy an int of every pattern's bits each time.
+        mask = self._leading_bits.get(text.lstrip()[:1], 0) if self._leading_bits else 0
         bits = self._exact_bits
         # The shared first characters are in nearly every reply: searched without asking.
         # One search per substring found, each from one character after the previous find:
@@ -497,6 +498,7 @@ class SubstringGate:
             if longest is not None:
                 mask |= self._folded_bits[longest.lastindex]
             found = self._folded_first(text, start + 1)
+        mask |= self.always
         if self._slices == 2:
             return mask & mask >> self._count & self._low
         return self._and_slices(mask)
