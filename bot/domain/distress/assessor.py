@@ -79,15 +79,24 @@ _BEFORE_QUESTION = frozenset({"だ", "です", "の", "た"})
 _BEYOND = frozenset({"レベル", "次元", "程度", "段階", "どころ", "話", "域", "騒ぎ"})
 _CONDITIONAL_FORM = "仮定形"  # なきゃ, なけれ(ば)
 _IMPERATIVE_FORM = "命令形"  # 死ね, 消えろ
+# Conjugation forms a negative ん never follows (see _Message).
+_PLAIN_FORMS = ("終止形", "連体形")
+# ...and forms it does follow when MeCab reads it as の (眠れ|ん|で: 眠れない).
+_IRREALIS_FORMS = ("未然形", "命令形", "連用形-一般")
+_N, _NO = "ん", "の"
+_PARTICLE = "助詞"
+_DO, _CONTINUATIVE = "為る", "連用形"
+_VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
+_DECIDE, _THIS, _WITH, _BA = "決める", "これ", "で", "ば"  # 決めたから大丈夫, これで大丈夫
 
 # Context caps: how far each kind of context lowers a level.
-_SOFTEN = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
-_OTHER_PERSON = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
+_SOFTEN_CAP = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
+_OTHER_PERSON_CAP = {Level.URGENT: Level.WATCH, Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
 # A laugh does not lower an explicit urgent reading: "死にたいw" often masks the real thing.
-_JOKE = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
-_NOT_NOW = {Level.URGENT: Level.HIGH, Level.HIGH: Level.WATCH}
+_JOKE_CAP = {Level.HIGH: Level.WATCH, Level.WATCH: Level.NONE}
+_NOT_NOW_CAP = {Level.URGENT: Level.HIGH, Level.HIGH: Level.WATCH}
 # Long ago and over now (若い頃は借金…今は完済): only an urgent reading stays, as watch.
-_LONG_OVER = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Level.NONE}
+_LONG_OVER_CAP = {Level.URGENT: Level.WATCH, Level.HIGH: Level.NONE, Level.WATCH: Level.NONE}
 
 # The same, on ranks (0 none … 3 urgent): Level's comparisons are Python-level calls.
 _LEVELS = (Level.NONE, Level.WATCH, Level.HIGH, Level.URGENT)
@@ -99,13 +108,12 @@ def _on_ranks(cap: dict[Level, Level]) -> tuple[int, ...]:
     return tuple(_RANK[cap.get(level, level)] for level in _LEVELS)
 
 
-_SOFTEN_RANK = _on_ranks(_SOFTEN)
-_OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON)
-_JOKE_RANK = _on_ranks(_JOKE)
-_NOT_NOW_RANK = _on_ranks(_NOT_NOW)
-_LONG_OVER_RANK = _on_ranks(_LONG_OVER)
+_SOFTEN_RANK = _on_ranks(_SOFTEN_CAP)
+_OTHER_PERSON_RANK = _on_ranks(_OTHER_PERSON_CAP)
+_JOKE_RANK = _on_ranks(_JOKE_CAP)
+_NOT_NOW_RANK = _on_ranks(_NOT_NOW_CAP)
+_LONG_OVER_RANK = _on_ranks(_LONG_OVER_CAP)
 # The matched word is what a film, song or news item is about (詐欺のニュース, 闇金の特集).
-_MEDIA_TOPIC = _LONG_OVER
 _MEDIA_TOPIC_RANK = _LONG_OVER_RANK
 
 
@@ -563,17 +571,6 @@ _NO_ELEMENTS: frozenset[int] = frozenset()
 _get_flags = attrgetter("flags")
 _get_length = attrgetter("length")
 _get_negation = attrgetter("negation")
-# Conjugation forms a negative ん never follows (see _Message).
-_PLAIN_FORMS = ("終止形", "連体形")
-# ...and forms it does follow when MeCab reads it as の (眠れ|ん|で: 眠れない).
-_IRREALIS_FORMS = ("未然形", "命令形", "連用形-一般")
-_N, _NO = "ん", "の"
-_PARTICLE = "助詞"
-# Whose illness or trouble is the parent's own to deal with (子どもの熱3日下がらない).
-_DEPENDANTS = frozenset({"子ども", "子供", "子", "息子", "娘", "赤ちゃん", "赤ん坊", "孫"})
-_DO, _CONTINUATIVE = "為る", "連用形"
-_VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
-_DECIDE, _THIS, _WITH, _BA = "決める", "これ", "で", "ば"  # 決めたから大丈夫, これで大丈夫
 _get_clause_break = attrgetter("clause_break")
 _get_conjunction = attrgetter("conjunction")
 _get_sentence_mark = attrgetter("sentence_mark")
@@ -1627,7 +1624,7 @@ class Assessor:
                     and tokens[first - 1].surface == _NO
                     and tokens[first - 1].pos1 == _PARTICLE
                     and tokens[first - 2].other_person
-                    and tokens[first - 2].lemma not in _DEPENDANTS
+                    and tokens[first - 2].lemma not in self.grammar.dependants
                 )
             )
         ):

@@ -111,6 +111,9 @@ class Grammar:
     people_from_the_past: frozenset[str] = frozenset()
     # 「お前は…」って言われた: a quotation aimed at the person is not lowered.
     second_person: frozenset[str] = frozenset()
+    # 子どもの熱: whose trouble after の is the person's own to deal with (see
+    # Assessor._in_context).
+    dependants: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +372,7 @@ def parse(
         emergency_now=words(context, "emergency_now"),
         emergency_if_unanswered=words(context, "emergency_if_unanswered"),
         second_person=words(context, "second_person"),
+        dependants=words(context, "dependants"),
     )
 
     rules = tuple(_rule(raw, position) for position, raw in enumerate(raw_rules, start=1))

@@ -241,3 +241,21 @@ def test_contextual_takes_true_false_or_time() -> None:
     document["rule"][0]["contextual"] = "sometimes"
     with pytest.raises(LexiconError, match="contextual"):
         parse(document)
+
+
+def test_whose_trouble_is_the_persons_own_is_lexicon_data() -> None:
+    """The dependants after whose の a serious need stays high come from [context]."""
+    import tomllib
+    from importlib import resources
+
+    from bot.domain.distress import Assessor
+    from bot.domain.distress.lexicon import dictionary_lemma, parse, split_words
+
+    source = resources.files("bot.domain.distress").joinpath("lexicon.toml").read_text("utf-8")
+    document = tomllib.loads(source)
+    rules_only = Assessor(parse(document, dictionary_lemma, split_words), None)
+    assert rules_only.assess("子どもの熱が三日下がらない").level is Level.HIGH
+    assert rules_only.assess("姪の熱が三日下がらない").level is Level.WATCH
+    document["context"]["dependants"].append("姪")
+    extended = Assessor(parse(document, dictionary_lemma, split_words), None)
+    assert extended.assess("姪の熱が三日下がらない").level is Level.HIGH
