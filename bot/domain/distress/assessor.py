@@ -87,6 +87,8 @@ _N, _NO = "ん", "の"
 _PARTICLE = "助詞"
 _DO, _CONTINUATIVE = "為る", "連用形"
 _VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
+_GOOD, _NO_NI = "良い", frozenset({"の", "のに"})  # いいのに: a wish
+_HAPPEN = frozenset({"出る", "起きる", "起こる"})  # 発作が出た: how a matched noun happens
 _DECIDE, _THIS, _WITH, _BA = "決める", "これ", "で", "ば"  # 決めたから大丈夫, これで大丈夫
 
 # Context caps: how far each kind of context lowers a level.
@@ -1800,12 +1802,17 @@ class Assessor:
         tokens = message.tokens
         if tokens[last].past:
             return True
-        for j in range(last + 1, message.clause_range(last)[1]):
+        end = message.clause_range(last)[1]
+        for j in range(last + 1, end):
             token = tokens[j]
             if token.past_aux:
                 return True
-            if not token.transparent and not message.negation[j]:
-                return False
+            # 発作(が)出た, 痙攣起きた: a matched noun happens through these verbs.
+            if not token.transparent and not message.negation[j] and token.lemma not in _HAPPEN:
+                # 来なければいいのにって思ってた: a wish, then the past of thinking it
+                # (いいのに only: 死ねばよかった is no past).
+                if not (token.lemma == _GOOD and j + 1 < end and tokens[j + 1].surface in _NO_NI):
+                    return False
         return False
 
     def _has_marker(self, message: _Message, where: range, bit: int) -> bool:
@@ -1899,6 +1906,19 @@ class Assessor:
         """
         return self._has_marker(message, range(clause_end, message.n), _NOW)
 
+    @staticmethod
+    def _own_conditional(tokens: list[_Tok], last: int, j: int) -> bool:
+        """A conditional between the match's last token and ``j`` that is the match's own:
+        腕に押しつけたら落ち着いた, not 発作出たけど吸入したら落ち着いた (another act, after
+        けど or a full stop)."""
+        for k in range(last + 1, j):
+            token = tokens[k]
+            if token.sentence_mark or (token.clause_break and not token.mark):
+                return False
+            if token.cform.startswith(_CONDITIONAL_FORM) or token.surface == _BA:
+                return True
+        return False
+
     def _resolved_elsewhere(self, message: _Message, begin: int, end: int, last: int = -1) -> bool:
         """A resolved word outside tokens begin…end-1 (the match's clause), not negated, and
         not said of someone else (猫は元気: the cat is fine, not the person).
@@ -1918,10 +1938,7 @@ class Assessor:
                 for k in range(max(0, j - 4), j)
             ):
                 continue
-            if 0 <= last < j <= last + 5 and any(
-                tokens[k].cform.startswith(_CONDITIONAL_FORM) or tokens[k].surface == _BA
-                for k in range(last + 1, j)
-            ):
+            if 0 <= last < j <= last + 5 and self._own_conditional(tokens, last, j):
                 continue
             # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution
             # (but もう大丈夫かな, 今は平気かな say "I think it is over").
