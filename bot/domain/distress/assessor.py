@@ -88,6 +88,7 @@ _PARTICLE = "助詞"
 _DO, _CONTINUATIVE = "為る", "連用形"
 _VERB_SUFFIXES = frozenset({"れる", "られる", "せる", "させる"})  # 寝|られ|ん|で
 _GOOD, _NO_NI = "良い", frozenset({"の", "のに"})  # いいのに: a wish
+_COMMAS, _THOUGHT_NOUNS = frozenset({"、", ","}), frozenset({"事", "こと"})  # …思うこと、
 _HAPPEN = frozenset({"出る", "起きる", "起こる"})  # 発作が出た: how a matched noun happens
 _DECIDE, _THIS, _WITH, _BA = "決める", "これ", "で", "ば"  # 決めたから大丈夫, これで大丈夫
 
@@ -1731,6 +1732,24 @@ class Assessor:
             if not token.transparent:
                 if j == clause_end - 1 and _summed_up_after(tokens, j):
                     # 傷つけるとか、そういうのは全然ない: the next clause denies it.
+                    return self._negated(message, j + 1, j + 1, own)
+                if (
+                    j == clause_end - 1
+                    and j >= 2
+                    and j + 1 < message.n
+                    and token.surface in _COMMAS
+                    and tokens[j - 1].lemma in _THOUGHT_NOUNS
+                    and tokens[j - 2].lemma in _THINK_OR_SAY
+                ):
+                    # 死にたいって思うこと、最近はもう全然なくなった: a thought set off by a
+                    # comma is the topic of the next clause, whose negation denies it
+                    # (思うこと、ない; not 思うこと、ない？).
+                    if negation[j + 1]:
+                        after = j + 2
+                        return own and not (
+                            after < message.n
+                            and (tokens[after].conditional or tokens[after].question)
+                        )
                     return self._negated(message, j + 1, j + 1, own)
                 if j == clause_end - 1 and _quoted_after(message, j):
                     # 死にたい、とまでは思わない: the comma only pauses before the quote.

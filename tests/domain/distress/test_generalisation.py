@@ -2939,6 +2939,18 @@ def level_of(text: str) -> str:
         ("暑いのに汗が出ない、頭痛い", "urgent"),
         ("徹夜で看病してたら父の顔色が土気色になってきた", "high"),
         ("汗が出ないタイプだから夏でも平気", "none"),
+        # A thought set off by a comma (思うこと、) is denied by the next clause's negation;
+        # everyday senses found in rounds 137-144's everyday replies (a blood sugar drug changed,
+        # a blood test, a trouble resolved).
+        ("死にたいって思うこと、最近はもう全然なくなった", "none"),
+        ("消えたいと思うこと、ない？", "urgent"),
+        ("死にたいと思うこと、ないです", "none"),
+        ("死にたいって思うこと、最近増えた", "urgent"),
+        ("借金のこと、誰にも言えんで", "high"),
+        ("給料入った！金欠おわり", "none"),
+        ("血糖値、薬変えてから安定してる", "none"),
+        ("採血で3回刺された笑", "none"),
+        ("大家さんとのトラブル、無事解決しました", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
