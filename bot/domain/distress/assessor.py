@@ -1673,12 +1673,16 @@ class Assessor:
             ) or (distant and present & _NOW and self._now_after(message, end)):
                 if distant:
                     cap = _LONG_OVER_RANK
-                elif present & _RECENT and self._has_marker(
-                    message, message.sentence_range(first), _RECENT
+                elif (
+                    level > 1
+                    and present & _RECENT
+                    and self._has_marker(message, message.sentence_range(first), _RECENT)
                 ):
                     # 昨日リスカしてしもた。今は落ち着いてる: hours ago and calmer now is
                     # still a crisis to act on soon (at least high), not one to watch. The
                     # time word may be in another clause: 昨日まで2週間、死ぬことばっか….
+                    # (A low mood yesterday and fine today is over: 昨日はしんどかったけど
+                    # 今日は元気.)
                     cap = _NOT_NOW_RANK
                 else:
                     cap = _SOFTEN_RANK

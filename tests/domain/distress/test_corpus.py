@@ -202,9 +202,9 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # these replies, so what it adds here says nothing about generalisation (python -m
 # tests.tools.crossval_distress_model measures that, round by round); the rules alone are held to
 # their own thresholds, so a regression in any rule shows up. Now over 32,043 replies: with the
-# model macro-F1 0.927, urgent recall 0.997, false alarms 0.104 = 1,132/10,908 (X, V, S, J, K, F,
-# the rounds from E on are built largely of near misses; 915 of the 1,132 are watch); the rules
-# alone 0.863 / 0.964 (243 of 6,665 urgent replies missed) / 0.104. The thresholds are those less a
+# model macro-F1 0.927, urgent recall 0.997, false alarms 0.102 = 1,115/10,908 (X, V, S, J, K, F,
+# the rounds from E on are built largely of near misses; 898 of the 1,115 are watch); the rules
+# alone 0.863 / 0.964 (243 of 6,665 urgent replies missed) / 0.102. The thresholds are those less a
 # small margin (lowered with rounds J, K and F, and again with E, C, D and B, with A, AB, AC and AD,
 # with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CM (rules macro-F1
 # only: BK to CM, harder rounds written after a first pass of new rules, took it from 0.876 to
@@ -227,7 +227,9 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # 母の認知症すすんで、コンロの火消し忘れが毎日, labelled high, among them; 54 replies went the other
 # way), and a car accident outside the house is no longer a news item; and with rounds 133-136, one:
 # なんでか涙出てきた。すぐおさまったけど, watch, is now none (tears that came and went, like a
-# seizure that came and went); and with rounds 137-144, none.
+# seizure that came and went); and with rounds 137-144, three: a low mood a moment ago and better
+# now (さっきまで落ち込んでたけど、ラジオ聴いてマシになった), labelled watch by their writers, is
+# now none, as 29 such replies labelled none by others now are.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 

@@ -2959,6 +2959,13 @@ def level_of(text: str) -> str:
         ("首が回らんから整体行ってくる", "none"),
         ("自殺予防の講習に行ってきた", "none"),
         ("頭痛いけど、でも大丈夫", "watch"),
+        # A low mood that was recent and is over is none (昨日はしんどかったけど今日は元気), while
+        # recent self-harm calmer now stays high; crying at a farewell party, a fan's しんどい.
+        ("昨日はしんどかったけど今日は元気", "none"),
+        ("昨日は不安だったけど、今日は平気", "none"),
+        ("昨日リスカしてしもた。今は落ち着いてる", "high"),
+        ("推しが尊すぎてしんどい…無理…", "none"),
+        ("送別会で泣いちゃった、いい職場だった", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
