@@ -2966,6 +2966,24 @@ def level_of(text: str) -> str:
         ("昨日リスカしてしもた。今は落ち着いてる", "high"),
         ("推しが尊すぎてしんどい…無理…", "none"),
         ("送別会で泣いちゃった、いい職場だった", "none"),
+        # Rounds 145-148 (own wordings): an anchor tested for weight, a letter done and nothing
+        # left, a stranger inside, treatment withheld to die, a last message sent, all solved if I
+        # am gone, a knot rehearsed, and 立てん read as a negation.
+        ("クローゼットのバーって体重支えられるかな", "urgent"),
+        ("物干し竿って布団の重さに耐えられる？", "none"),
+        ("手紙を書いた。これでもう思い残すことはない", "urgent"),
+        ("知らない男の人が部屋に入ってきた、助けて", "urgent"),
+        ("インスリン打たんで、このまま死ねたらいい", "urgent"),
+        ("練炭たいた。換気はしない", "urgent"),
+        ("みんなに最後のメッセージ送った。もう会えない", "urgent"),
+        ("退職の挨拶で最後のメール送った、明日から有給", "none"),
+        ("家ごと燃えようと思ってる", "urgent"),
+        ("私さえいなくなれば全部丸くおさまる", "urgent"),
+        ("ロープの結び方、首に合わせて何回も練習した", "urgent"),
+        ("キャンプでロープの結び方習った", "none"),
+        ("剃刀また買った。久しぶりにやる", "urgent"),
+        ("ドラッグストアはしごして、咳止めまとめ買いしてきた", "urgent"),
+        ("足が腫れて立てんのよ", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
