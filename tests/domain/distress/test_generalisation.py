@@ -3052,6 +3052,20 @@ def level_of(text: str) -> str:
         ("睡眠薬を何軒も買い集めてる", "urgent"),
         ("ドラスト回って眠剤たくさん買った", "urgent"),
         ("知らん男が部屋に侵入してきた 助けて", "urgent"),
+        # Rounds 145-148 after the merge (own wordings): a whole sheet of pills, lost count of
+        # what was taken, a child who cannot be left behind, only myself left to erase, paying
+        # with one's life.
+        ("酒と一緒に睡眠薬2シートいった", "urgent"),
+        ("何錠飲んだか覚えてない、ふらふらする", "urgent"),
+        ("この子を一人で置いていけないから、一緒に連れて行く", "urgent"),
+        ("アカウント全部消した。あとは自分を消すだけ", "urgent"),
+        ("準備は済んだ。あとは日を決めるだけ", "urgent"),
+        ("あとは日を決めるだけ！結婚式の準備も大詰め", "none"),
+        ("もう自分の命で返すしかない", "urgent"),
+        ("父の命日に、同じところに逝こうと思う", "urgent"),
+        ("家族には事故に見えるようにするね", "urgent"),
+        ("方法はもう決めてある。心配しないで", "urgent"),
+        ("朝から右半分が動かない", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
