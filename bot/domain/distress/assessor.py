@@ -1674,7 +1674,7 @@ class Assessor:
                 if distant:
                     cap = _LONG_OVER_RANK
                 elif (
-                    level > 1
+                    level >= _HIGH_RANK
                     and present & _RECENT
                     and self._has_marker(message, message.sentence_range(first), _RECENT)
                 ):
