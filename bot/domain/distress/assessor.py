@@ -1722,14 +1722,7 @@ class Assessor:
                     continue
                 if only:
                     return False
-                # 死ななきゃ / 眠れなければ: conditionals and obligations, not denials;
-                # 方法ないかな: a question; 死にたいなんて言えない: not saying it, which
-                # does not deny it.
-                return not (
-                    (j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question))
-                    or self._cannot_say(message, j)
-                    or self._negation_undone(message, j)
-                )
+                return self._denies(message, j, clause_end)
             if token.not_negation:
                 only = True
                 continue
@@ -1749,11 +1742,7 @@ class Assessor:
                     # comma is the topic of the next clause, whose negation denies it
                     # (思うこと、ない; not 思うこと、ない？).
                     if negation[j + 1]:
-                        after = j + 2
-                        return own and not (
-                            after < message.n
-                            and (tokens[after].conditional or tokens[after].question)
-                        )
+                        return own and self._denies(message, j + 1, message.clause_range(j + 1)[1])
                     return self._negated(message, j + 1, j + 1, own)
                 if j == clause_end - 1 and _quoted_after(message, j):
                     # 死にたい、とまでは思わない: the comma only pauses before the quote.
@@ -1761,6 +1750,18 @@ class Assessor:
                 # 身辺整理…じゃなくて断捨離: said, then corrected.
                 return own and _corrected_after(tokens, j)
         return False
+
+    def _denies(self, message: _Message, j: int, clause_end: int) -> bool:
+        """Whether the negation at ``j`` (in a clause ending at ``clause_end``) denies what
+        came before it. Not a conditional or obligation (死ななきゃ, 眠れなければ), not a
+        question (方法ないかな), not "cannot say" (死にたいなんて言えない, which does not deny
+        it), and not itself denied (思わない日はない)."""
+        tokens = message.tokens
+        return not (
+            (j + 1 < clause_end and (tokens[j + 1].conditional or tokens[j + 1].question))
+            or self._cannot_say(message, j)
+            or self._negation_undone(message, j)
+        )
 
     def _emergency_now(self, message: _Message) -> bool:
         """Words that make someone else's crisis the person's emergency now (ぐったり, 救急,
