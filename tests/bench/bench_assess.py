@@ -11,6 +11,8 @@ timed in process CPU time, so other jobs on the machine skew the figures less (t
 do, through shared caches). The median over ``runs`` (default 5) is reported. A second
 reference is fugashi tokenisation reading every token's lemma (``word.feature.lemma``), the
 issue's other figure: the least any lemma-based assessor must do with fugashi's objects.
+``assess_many`` (what ``bansou assess`` uses on a file) is timed on the same replies too:
+the same verdicts, stage by stage over batches of replies.
 
 Then ``assess``'s stages are timed one by one on the same replies, each on the previous
 stage's output: normalising, MeCab's parse (the C call alone), splitting its output into
@@ -170,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_times: list[float] = []
     lemma_times: list[float] = []
     full_times: list[float] = []
+    many_times: list[float] = []
     stage_times: list[dict[str, float]] = []
     for run, texts in enumerate(batches):
         if run % 2:
@@ -179,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             bare_times.append(_time(bare_tokenize, texts))
             full_times.append(_time(assessor.assess, texts))
         lemma_times.append(_time(_lemma_tokenize, texts))
+        start = time.process_time()
+        assessor.assess_many(texts)
+        many_times.append(time.process_time() - start)
         stage_times.append(_stage_times(assessor, texts))
     bare = statistics.median(bare_times)
     full = statistics.median(full_times)
@@ -189,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         each = seconds / count * 1e6
         print(f"{label:26s} {count / seconds:9,.0f} replies/s ({each:.1f} µs each, median)")
     print(f"{'ratio assess / bare time':26s} {ratio:9.2f}x (median of per-run ratios)")
+    many = statistics.median(many_times)
+    many_ratio = statistics.median(m / b for m, b in zip(many_times, bare_times, strict=True))
+    print(
+        f"{'assess_many (in bulk)':26s} {count / many:9,.0f} replies/s "
+        f"({many / count * 1e6:.1f} µs each; {many_ratio:.2f}x bare)"
+    )
     lemma = statistics.median(lemma_times)
     print(
         f"{'tokenisation + lemmas':26s} {count / lemma:9,.0f} replies/s "

@@ -6,17 +6,15 @@ directory; the Bot API is the loopback stand-in, never the internet.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
+import select
 import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.fakes import TEST_TOKEN
 from tests.standin import BotApiStandin
@@ -196,15 +194,33 @@ def test_invite_rejects_unknown_role(tmp_path: Path) -> None:
     assert "--role" in result.stderr
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("bot.assess_cli") is None, reason="bot.assess_cli not written yet"
-)
-def test_assess_is_wired_to_the_assessor(tmp_path: Path) -> None:
-    result = bansou(tmp_path, "assess", stdin="\n")
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 1
-    assert json.loads(lines[0])["level"] == "none"
+def test_assess_answers_each_line_as_it_arrives(tmp_path: Path) -> None:
+    # Input is assessed in batches of what has arrived: a program that writes one reply
+    # and waits for its answer must get it without writing more, or it would wait forever.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "assess"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        answers = []
+        for line in ("\n", "死にたい\n"):
+            process.stdin.write(line.encode())
+            process.stdin.flush()
+            # Only a failure waits out the timeout: a working CLI answers at once.
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, "no answer to a line while the input stays open"
+            answers.append(json.loads(process.stdout.readline()))
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        process.wait()
+    assert [answer["level"] for answer in answers] == ["none", "urgent"]
 
 
 def test_assess_reads_and_writes_utf8_whatever_the_locale(tmp_path: Path) -> None:

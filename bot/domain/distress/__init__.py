@@ -3,7 +3,7 @@
 Pure domain code (no Telegram, no database). Rules live in ``lexicon.toml``.
 """
 
-from .assessor import Assessment, Assessor, Evidence, assess, default_assessor
+from .assessor import Assessment, Assessor, Evidence, assess, assess_many, default_assessor
 from .levels import CATEGORIES, Level
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "Evidence",
     "Level",
     "assess",
+    "assess_many",
     "default_assessor",
 ]

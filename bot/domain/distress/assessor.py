@@ -37,7 +37,7 @@ from .model import BIGRAM_JOIN, RAISED_LEVELS, DistressModel, load_model
 from .prefilter import SubstringGate
 from .tokenizer import mecab_lines, parse_line
 
-__all__ = ["Assessment", "Assessor", "Evidence", "assess", "default_assessor"]
+__all__ = ["Assessment", "Assessor", "Evidence", "assess", "assess_many", "default_assessor"]
 
 # Parts of speech that may sit between pattern words and that negation/past reach across.
 _FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞", "接頭辞"})
@@ -164,6 +164,9 @@ class Assessment:
 
 
 _NOTHING = Assessment(Level.NONE)
+# Messages per batch in Assessor.assess_many: enough for each stage's data to stay in the
+# CPU caches across the batch; more gains nothing measurable.
+_BATCH = 512
 # The rule names of evidence given by the learned model (model.py), not by a lexicon rule.
 MODEL_RULES = {level: f"model.{level.value}" for level in RAISED_LEVELS}
 # The note on evidence whose rule matched negated (死にたいなんて思ってない).
@@ -1121,6 +1124,39 @@ class Assessor:
         if self.model is None or result.level is Level.URGENT:
             return result
         return self._second_opinion(self.model, result, text, tokenizer_text, tokens)
+
+    def assess_many(self, texts: Sequence[str]) -> list[Assessment]:
+        """Assess many messages: the verdicts of :meth:`assess` on each, in order.
+
+        Quicker in bulk (a file of replies, a corpus): each batch goes through one stage at
+        a time, so each stage's data stays in the CPU caches from one reply to the next
+        instead of being evicted by the others' (MeCab's connection matrix above all).
+        """
+        results: list[Assessment] = []
+        gate, shift, model = self._shared_gate, self._regex_shift, self.model
+        for start in range(0, len(texts), _BATCH):
+            prepared = [
+                None if not text or text.isspace() else self._normalize(text, gate)
+                for text in texts[start : start + _BATCH]
+            ]
+            tokens = [None if item is None else self._tokens(item[1]) for item in prepared]
+            verdicts = [
+                _NOTHING
+                if item is None or morphemes is None
+                else self._assess_tokens(
+                    item[0], item[1], morphemes, None if item[2] is None else item[2] >> shift
+                )
+                for item, morphemes in zip(prepared, tokens, strict=True)
+            ]
+            if model is not None:
+                verdicts = [
+                    verdict
+                    if item is None or morphemes is None or verdict.level is Level.URGENT
+                    else self._second_opinion(model, verdict, item[0], item[1], morphemes)
+                    for verdict, item, morphemes in zip(verdicts, prepared, tokens, strict=True)
+                ]
+            results.extend(verdicts)
+        return results
 
     def with_model(self, model: DistressModel | None) -> Assessor:
         """This assessor with another learned model (or none), sharing the compiled lexicon
@@ -2087,3 +2123,8 @@ def default_assessor() -> Assessor:
 def assess(text: str) -> Assessment:
     """Assess one reply with the packaged lexicon and model."""
     return default_assessor().assess(text)
+
+
+def assess_many(texts: Sequence[str]) -> list[Assessment]:
+    """Assess replies in bulk with the packaged lexicon and model (see Assessor.assess_many)."""
+    return default_assessor().assess_many(texts)

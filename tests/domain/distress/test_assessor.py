@@ -259,3 +259,19 @@ def test_whose_trouble_is_the_persons_own_is_lexicon_data() -> None:
     document["context"]["dependants"].append("姪")
     extended = Assessor(parse(document, dictionary_lemma, split_words), None)
     assert extended.assess("姪の熱が三日下がらない").level is Level.HIGH
+
+
+def test_assess_many_gives_the_verdicts_of_assess(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In bulk, stage by stage, the same verdicts as one by one: across batch boundaries,
+    with empty and blank messages among them, with and without the learned model."""
+    from bot.domain.distress import assessor as assessor_module
+    from bot.domain.distress import default_assessor
+    from tests.tools.score_distress import DEFAULT_CORPUS, load_corpus
+
+    texts = [example.text for example in load_corpus(DEFAULT_CORPUS)]
+    texts[5:5] = ["", " ", "\n", "　"]  # a full-width space is blank too
+    monkeypatch.setattr(assessor_module, "_BATCH", 7)  # many boundaries, a short last batch
+    with_model = default_assessor()
+    for assessor in (with_model, with_model.with_model(None)):
+        assert assessor.assess_many(texts) == [assessor.assess(text) for text in texts]
+    assert with_model.assess_many([]) == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from bot.assess_cli import run_assess
 
 
@@ -81,3 +83,31 @@ def test_a_broken_escape_in_the_input_json_gives_valid_output() -> None:
     assert lines[0]["id"] == 7
     assert lines[0]["text"] == "\ud83d死にたい"
     assert lines[0]["level"] == "urgent"
+
+
+class TrickleStream(io.RawIOBase):
+    """A pipe that delivers its bytes a few at a time, as a slow writer's would arrive."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self._data, self._piece = data, piece
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        chunk, self._data = self._data[: self._piece], self._data[self._piece :]
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("piece", [1, 2, 5, 13, 1 << 16])
+def test_lines_cut_anywhere_on_arrival_are_read_whole(piece: int) -> None:
+    # Reads return what has arrived: pieces end inside a line, a UTF-8 character or the
+    # byte-order mark, and the last line has no newline.
+    data = b"\xef\xbb\xbf" + "死にたい\n\n元気です\r\n眠れない".encode()
+    stdin = io.BufferedReader(TrickleStream(data, piece), buffer_size=8)
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    assert run_assess([], stdin, stdout, stderr) == 0
+    lines = [json.loads(line) for line in stdout.getvalue().decode("utf-8").splitlines()]
+    assert [line["text"] for line in lines] == ["死にたい", "", "元気です", "眠れない"]
+    assert [line["level"] for line in lines] == ["urgent", "none", "none", "watch"]
