@@ -1229,10 +1229,12 @@ class Assessor:
         present = reduce(or_, map(_get_flags, tokens), 0)
         # search() finds a match exactly when finditer() would; most rules find none.
         regex_matches = [
-            (rule, list(pattern.finditer(text)))
+            (rule, [match.span() for match in pattern.finditer(text)])
             for rule, pattern in self._regex_rules(text, regex_mask)
             if pattern.search(text)
         ]
+        if " " in text and _word_spaced(text):
+            regex_matches += self._word_spaced_matches(text)
         if not present & (_CANDIDATES | _COMPOUND) and not regex_matches:
             return _NOTHING  # the common case: nothing in the reply can start a rule
         message = self._message(text, tokenizer_text, tokens, present)
@@ -1262,10 +1264,10 @@ class Assessor:
                     found = self._match_all_of(message, rule.all_of, *clause)
                     if found is not None:
                         self._judge(message, rule, found[0], found[1], evidence, seen)
-        for rule, matches in regex_matches:
-            for match in matches:
-                first, last = self._token_range(message, match.start(), match.end())
-                self._judge(message, rule, first, last, evidence, seen, match.start(), match.end())
+        for rule, spans in regex_matches:
+            for start, end in spans:
+                first, last = self._token_range(message, start, end)
+                self._judge(message, rule, first, last, evidence, seen, start, end)
         if not evidence:
             return _NOTHING
         if len(evidence) == 1:
@@ -1334,6 +1336,27 @@ class Assessor:
             if len(self._regex_sets) < 10_000:
                 self._regex_sets[mask] = rules
         return rules
+
+    def _word_spaced_matches(self, text: str) -> list[tuple[_Compiled, list[tuple[int, int]]]]:
+        """Regex matches in word-spaced ``text`` read without its spaces, as spans of ``text``.
+
+        Simple writing puts spaces between words (ガス の せん あけた) where the lexicon's
+        patterns expect none (ガスの栓): the patterns also run on the text without spaces.
+        Matches that need a space (English words) are found on ``text`` itself; a rule
+        gives one piece of evidence per start all the same.
+        """
+        joined = text.replace(" ", "")
+        positions = [i for i, char in enumerate(text) if char != " "]
+        found = []
+        for rule, pattern in self._regex_rules(joined):
+            spans = [
+                (positions[match.start()], positions[match.end() - 1] + 1)
+                for match in pattern.finditer(joined)
+                if match.end() > match.start()
+            ]
+            if spans:
+                found.append((rule, spans))
+        return found
 
     def _message(
         self, text: str, tokenizer_text: str, tokens: list[_Tok], present: int
