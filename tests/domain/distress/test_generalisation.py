@@ -3124,6 +3124,48 @@ def level_of(text: str) -> str:
         ("朝になんねばいいなって思う", "urgent"),
         ("朝にならなければいいのに", "urgent"),
         ("明日にならなければいいのに、テストやだ", "none"),
+        # Rounds 153-156 (own wordings): someone else's crisis happening now (the place
+        # unknown, running after them, leaning out, a rope bought), one step from the
+        # platform edge, a toxic gas method, a hanging rehearsed, dying in this room,
+        # gangsters over gambling debts, 'who feeds you', ただじゃおかない, a relapse
+        # after 断薬, laughing emoji, a noise complaint, the next train, gone from
+        # tomorrow, carbon monoxide, an overdose with strange breathing, low blood
+        # sugar, a head injury with vomiting, paying with one's life, forced into a car,
+        # days without water, frequency words between a thought and its past tense.
+        ("友達が車で練炭って電話してきた、場所がわからない", "urgent"),
+        ("弟が死ぬって言って線路の方へ走ってった、今追いかけてる", "urgent"),
+        ("彼女が別れるなら死ぬって、ベランダから身を乗り出してる", "urgent"),
+        ("父が首つるしかないって、ロープ買ってきた", "urgent"),
+        ("ホームで電車見てたら、あと一歩だなって思ってた", "urgent"),
+        ("漂白剤を混ぜて有毒ガスを出す方法を調べてる", "urgent"),
+        ("漂白剤と酸性の洗剤、混ぜると有毒ガス出るから注意", "none"),
+        ("カーテンレールにロープかけて試してみた。次は本番", "urgent"),
+        ("カーテンレールにタオル掛けて干した", "none"),
+        ("出ていけって言われるなら、この部屋で死にます", "urgent"),
+        ("負けが込んで、相手がヤクザっぽい人で怖い", "high"),
+        ("ヤクザ映画見た、おもろかった", "none"),
+        ("「誰のおかげで飯食えてると思ってんだ」って毎日言われる", "high"),
+        ("「次会ったらただじゃおかない」って言われた", "high"),
+        ("断薬してたのに、きのうまた使った", "high"),
+        ("笑いすぎてお腹痛い、死ぬ😂", "none"),
+        ("もうだめかと思った😂 電車ギリ間に合った", "none"),
+        ("予防接種、針を刺されるのが苦手", "none"),
+        ("隣の人に警察呼ばれた、うるさいって", "watch"),
+        ("線路の近くにいる。次の電車が来たら…って考えてる", "urgent"),
+        ("もう手帳もいらないから捨てた。明日からいないし", "urgent"),
+        ("明日から旅行でいないし、猫よろしく", "none"),
+        ("じいちゃんが石油ストーブの前でぐったりしてる", "urgent"),
+        ("母が薬とお酒飲んで起きない、いびきが変", "urgent"),
+        ("父が昼寝していびきかいて起きない笑", "none"),
+        ("ベランダから下ばっかり見てる、今も", "urgent"),
+        ("糖尿病の薬飲んでて、手が震えて冷や汗、ぼーっとしてきた", "urgent"),
+        ("父が転んで頭打って、さっきから吐いてる", "urgent"),
+        ("差し押さえの通知きた。今夜、海に行きます。さようなら", "urgent"),
+        ("借金はぼくの命で清算します", "urgent"),
+        ("借金取りに車に乗せられそう、助けて", "urgent"),
+        ("水止められて3日、なんも飲んでない", "urgent"),
+        ("去年は本当にどん底で、消えたいって毎日思ってた。でも今は元気", "watch"),
+        ("親友の葬儀が終わった。わたしもそっちへ行く準備はできた", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
