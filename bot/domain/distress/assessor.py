@@ -164,6 +164,8 @@ class Assessment:
 
 
 _NOTHING = Assessment(Level.NONE)
+# The copula before a negation that denies what precedes it: ドラマじゃなくて, 映画ではない.
+_NOT_A = frozenset(("じゃ", "では", "じゃあ"))
 # Messages per batch in Assessor.assess_many: enough for each stage's data to stay in the
 # CPU caches across the batch; more gains nothing measurable.
 _BATCH = 512
@@ -1659,6 +1661,7 @@ class Assessor:
             sentence_range is not None
             and not time_only
             and self._has_marker(message, sentence_range, _MEDIA)
+            and self._media_in(message, sentence_range)
         ):
             following = last + 1 < message.n and tokens[last + 1]
             if following and (
@@ -1909,6 +1912,20 @@ class Assessor:
                 token.pair_first & bit
                 and j + 1 < message.n
                 and tokens[j + 1].surface in self.marker_pairs[bit][token.surface]
+            ):
+                return True
+        return False
+
+    def _media_in(self, message: _Message, where: range) -> bool:
+        """A film, news or story word in ``where`` that is not denied: ドラマとかじゃなくて
+        ほんとに, 映画じゃない is real life, said against the story."""
+        n = message.n
+        for j in where:
+            if not self._has_marker(message, range(j, j + 1), _MEDIA):
+                continue
+            if not any(
+                message.tokens[k].surface in _NOT_A and message.negation[k + 1]
+                for k in range(j + 1, min(n - 1, j + 4))
             ):
                 return True
         return False

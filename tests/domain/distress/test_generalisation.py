@@ -3413,6 +3413,51 @@ def level_of(text: str) -> str:
         ("he takes my money and passport, i cant go out alone", "high"),
         ("landlord told me get out tomorrow, i have nowhere to go", "high"),
         ("i got kicked out by my parents, sleeping at station", "high"),
+        # Rounds 157-160 (own wordings): a denied film (ドラマじゃなくて本当に), BBQ
+        # charcoal, medicine taken as told, a day with no alarm, long ago (ずっと前 ->
+        # ずいぶん前), an apple peeled, a flight announced, a scam warned about, a
+        # seizure now, farm chemicals, a balance of a few yen, a cut-off cry for help,
+        # hands feared in caregiving, a rope of the right length, a towel a little
+        # tighter, no more trouble to anyone, ready and goodbye, not waking from sleep,
+        # bleeding with a cry for help, a body cold as ice, blood sugar HI, face down in
+        # the bath, a throat after prawns or buckwheat, myself left to tidy away, the
+        # next train, no response and a pale face, black stool with a blackout,
+        # breathless lying down.
+        ("ドラマじゃなくて本当に、夫が包丁持って暴れてる", "urgent"),
+        ("ドラマで夫役が包丁持って暴れるシーン、迫真だった", "watch"),
+        ("七輪と炭、車に積んだ。今日はキャンプでBBQ", "none"),
+        ("お薬、ちゃんと全部飲んだよ、朝の分も", "none"),
+        ("明日は目覚ましかけない、起きなくていい日サイコー", "watch"),
+        ("リスカしてたのはずっと前の話。傷あとも薄くなった", "watch"),
+        ("ナイフでりんごの皮むけるようになった", "none"),
+        ("お餅つまらせかけた話、毎年の笑い話", "none"),
+        ("「今から飛ぶ」ってLINEきた、羽田から沖縄だって", "none"),
+        ("財布に千円しかないけど冷蔵庫パンパンだからよゆう", "none"),
+        ("詐欺の手口、母に教えといた。気をつけてね", "none"),
+        ("妹けいれんしてる", "urgent"),
+        ("畑の薬飲んだ。楽になりたい", "urgent"),
+        ("残高8円", "high"),
+        ("たすけ…", "high"),
+        ("介護で限界、手が出そうで自分がこわい", "high"),
+        ("ちょうどいい長さの紐、見つけた", "urgent"),
+        ("首に巻いたタオル、あと少し締めれば", "urgent"),
+        ("封筒に借りてたお金入れて置いた。これでもう誰にも迷惑かけない", "urgent"),
+        ("準備できたよ。じゃあね", "urgent"),
+        ("旅行の準備できた！じゃあね、行ってきます", "none"),
+        ("寝たまま起きたくない", "urgent"),
+        ("たすけて 血がとまらない", "urgent"),
+        ("父の体が氷みたいに冷たい、ふるえもしなくなった", "urgent"),
+        ("手が氷みたいに冷たい、冷え性つらい", "watch"),
+        ("血糖値測ったらHIって出た", "urgent"),
+        ("ばあちゃんがお風呂で沈んでる！", "urgent"),
+        ("息子がそば食べたあと、のどが腫れて息が苦しそう", "urgent"),
+        ("あとは自分を片付けたら終わり", "urgent"),
+        ("線路のそばにいる。次の電車で、って思ってる", "urgent"),
+        ("母に呼びかけても反応ない、顔色が真っ青", "urgent"),
+        ("黒い便が出て、立つと目の前が真っ暗になる", "urgent"),
+        ("むくみがひどくて息苦しくて横になれない", "urgent"),
+        ("ずっと死にたい", "urgent"),
+        ("リスカしてたのはずっと前の話", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
