@@ -3458,6 +3458,63 @@ def level_of(text: str) -> str:
         ("むくみがひどくて息苦しくて横になれない", "urgent"),
         ("ずっと死にたい", "urgent"),
         ("リスカしてたのはずっと前の話", "high"),
+        # Rounds 161-164 (own wordings): something tried round the neck, a mixture
+        # tried, shut out barefoot in the snow, the platform's end, consciousness fading
+        # after a beating, もう無理 and goodbye, a next life prepared, joining mother, a
+        # gun with intent (a hunter's gun alone is nothing), debts paid by insurance, a
+        # child missing near water, a blade carried outside, a head against the wall,
+        # 'you are next', a cutter again and again, cuts counted, walking into the sea,
+        # jumping to end it, a neck rehearsal, heat that got me, cutting to calm down, a
+        # friend cutting now; high: 'I know where you are', one meal stretched over a
+        # day, a worthless person, a bruise explained away, drunk and taking it out, a
+        # doorbell at night, contact only when he is out, not allowed to buy, refuse and
+        # lose shifts; exceptions for strawberries, sleeping children's kicks,
+        # クビになりかけ, a typhoon, 推し, cardboard, hair.
+        ("首にひも巻いてみた。怖かったけど次はいけそう", "urgent"),
+        ("首に冷感タオル巻いてみた、涼しい", "none"),
+        ("漂白剤と洗剤まぜたらどうなるか、試してみる", "urgent"),
+        ("外に締め出された。裸足で、雪がふってる", "urgent"),
+        ("鍵なくして締め出されたけど大家さんが開けてくれた", "none"),
+        ("いまホームのはしっこに立ってる", "high"),
+        ("ベルトで何度も叩かれて、意識がとぎれとぎれ", "urgent"),
+        ("もう無理。さよなら", "urgent"),
+        ("最後のプリン食べた、さよならプリン笑", "none"),
+        ("生まれ変わったら鳥がいいな、もう準備してる", "urgent"),
+        ("母ちゃんのとこ行こうと思う。世話になったな", "urgent"),
+        ("いちご狩りで手が果汁まみれ", "none"),
+        ("寝相わるい子に一晩中蹴られてた笑", "none"),
+        ("バイトクビになりかけたけど、セーフ", "none"),
+        ("台風で一日家に閉じこめられてた", "none"),
+        ("推しが尊すぎて私はもうこの世にいない", "none"),
+        ("猟銃の手入れはしてある。あとは頼む", "urgent"),
+        ("狩猟の季節、猟銃の手入れした", "none"),
+        ("鉄砲なら一発で終わるやろ", "urgent"),
+        ("水鉄砲で孫と遊んだ", "none"),
+        ("借金は保険金で片付ける", "urgent"),
+        ("孫が川のほうへ行ったきり見つからない", "urgent"),
+        ("鉈持って家の前うろついとる男がおる", "urgent"),
+        ("畑行くのに鎌持って外出た", "none"),
+        ("壁に頭を何度も打ちつけてしまう", "urgent"),
+        ("次はお前だって言われた。彼が物を壊してる", "urgent"),
+        ("カッターで何度も腕を", "urgent"),
+        ("カッターで段ボール何回も切った", "none"),
+        ("今日も2本増やした", "urgent"),
+        ("海に来た。このまま歩いてったら楽かな", "urgent"),
+        ("防波堤から飛び込んだら終わるかな", "urgent"),
+        ("首しめる真似を毎晩してる", "urgent"),
+        ("暑さにやられて、吐いて立てない", "urgent"),
+        ("切らないと眠れない", "urgent"),
+        ("髪切らないと落ち着かない", "watch"),
+        ("友達がリスカ今やってるって", "urgent"),
+        ("元夫に居場所わかってるからなって言われた", "high"),
+        ("パン一個を一日かけて分けて食べてる", "high"),
+        ("どうせ俺はいらない人間", "high"),
+        ("あざのこと、転んだって言ってごまかした", "high"),
+        ("父が酔って母に当たってる", "high"),
+        ("夜中にインターホン連打される", "high"),
+        ("夫が寝てる時しか連絡できない", "high"),
+        ("生理用品も買わせてもらえない", "high"),
+        ("断ったらシフト減らすって店長に言われた", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
