@@ -388,6 +388,7 @@ class _Tok:
         "passive",
         "past",
         "past_aux",
+        "past_transparent",
         "pos1",
         "pos2",
         "predicate_stop",
@@ -423,6 +424,7 @@ class _Tok:
     conjunction: bool  # a conjunction: starts a clause
     gap: bool  # may sit between pattern words (unless it is a negation)
     transparent: bool  # negation and past reach across it
+    past_transparent: bool  # the past reaches across it (a transparent or frequency word)
     not_negation: bool  # しか
     conditional: bool  # ば, と, きゃ after a negation
     obligation: bool  # いけない, だめ, あかん after 〜なきゃ/〜ないと: "must", not "cannot"
@@ -524,6 +526,9 @@ class _Tok:
         helper_verb = pos1 == "動詞" and lemma in grammar.gap_verbs
         self.gap = pos1 in _GAP_POS or helper_verb
         self.transparent = pos1 in _FUNCTION_POS or has_key(grammar.transparent) or helper_verb
+        # How often (毎日, ずっと) lets the past tense reach back (消えたいって毎日思ってた is
+        # past), but not a negation: 死にたいって毎日思うわけじゃない is "not every day".
+        self.past_transparent = self.transparent or has_key(grammar.frequency)
         self.not_negation = lemma in grammar.not_negation_markers
         self.conditional = (
             lemma in grammar.conditional_after_negation
@@ -1894,7 +1899,11 @@ class Assessor:
             if token.past_aux:
                 return True
             # 発作(が)出た, 痙攣起きた: a matched noun happens through these verbs.
-            if not token.transparent and not message.negation[j] and token.lemma not in _HAPPEN:
+            if (
+                not token.past_transparent
+                and not message.negation[j]
+                and token.lemma not in _HAPPEN
+            ):
                 # 来なければいいのにって思ってた: a wish, then the past of thinking it
                 # (いいのに only: 死ねばよかった is no past).
                 if not (token.lemma == _GOOD and j + 1 < end and tokens[j + 1].surface in _NO_NI):

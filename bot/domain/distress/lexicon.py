@@ -71,6 +71,7 @@ class Grammar:
     negation_lemmas: frozenset[str]
     negation_surfaces_after_adjective: frozenset[str]
     transparent: frozenset[str]
+    frequency: frozenset[str]
     not_negation_markers: frozenset[str]
     conditional_after_negation: frozenset[str]
     obligation: frozenset[str]
@@ -341,6 +342,7 @@ def parse(
         negation_lemmas=words(grammar_section, "negation"),
         negation_surfaces_after_adjective=words(grammar_section, "dialect_negation"),
         transparent=words(grammar_section, "transparent"),
+        frequency=words(grammar_section, "frequency"),
         not_negation_markers=words(grammar_section, "not_negation_markers"),
         conditional_after_negation=words(grammar_section, "conditional_after_negation"),
         obligation=words(grammar_section, "obligation"),
