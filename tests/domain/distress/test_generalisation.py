@@ -4028,6 +4028,36 @@ def level_of(text: str) -> str:
         ("お風呂で赤ちゃんうつぶせにしたらダメって助産師さんに言われた", "none"),
         ("猫がけいれんしてる、病院開いてない", "watch"),
         ("ずっと前から借金ある", "high"),
+        # Rounds 169-172 (own wordings): vanishing to take responsibility, resuscitation
+        # now (a first-aid class is nothing), once before I die, a wrist dripping, a cry
+        # for help about to die, a hot room with vomiting, trapped under furniture,
+        # caught in a machine, one rice ball in days, a hose in the car, exhaust fumes
+        # planned, a head against the wall, succeeding next time with the means at hand,
+        # the other side on an anniversary; exceptions for a butcher's hands, a garden
+        # tree, a tin opened with a knife, an all-you-can-eat limit, an impostor's scam
+        # (high, not a farewell).
+        ("仕事でミスして大損させた。責任とって消えます", "urgent"),
+        ("工事現場で人が倒れて、いま心臓マッサージしてる", "urgent"),
+        ("会社でAEDの講習受けた", "none"),
+        ("死ぬ前に一度でいいから母と話したかった", "urgent"),
+        ("手首から血がポタポタ垂れてる", "urgent"),
+        ("たすけて、もうしんじゃいそう", "urgent"),
+        ("暑すぎて死にそう、たすけて笑", "watch"),
+        ("部屋が36度、吐いて立てない", "urgent"),
+        ("部屋が33度、エアコンつけた", "watch"),
+        ("倒れた棚の下に母がはさまってる", "urgent"),
+        ("耕運機に腕を巻き込まれた", "urgent"),
+        ("3日でおにぎり1個しか食べてない", "high"),
+        ("車の中でホースつないでる", "urgent"),
+        ("排ガスのことばっかり考えてる、ガムテープも買った", "urgent"),
+        ("頭を壁に叩きつけてしまう", "urgent"),
+        ("今度こそ失敗しない。薬はもうある", "urgent"),
+        ("命日にそっちへ行こうと思う", "urgent"),
+        ("精肉のバイトで手が血まみれ", "none"),
+        ("庭の木を切って腕パンパン", "none"),
+        ("缶詰を包丁でこじ開けた", "none"),
+        ("食べ放題でもう限界", "none"),
+        ("役所の人って名乗る人に通帳とカード預けちゃった", "high"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
