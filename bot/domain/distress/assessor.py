@@ -1752,7 +1752,9 @@ class Assessor:
                     # 今日は元気.)
                     cap = _NOT_NOW_RANK
                 else:
-                    cap = _SOFTEN_RANK
+                    # Over now, as said in another clause (入院してたけど退院した, 借金あった
+                    # けど完済した): an urgent reading stays as watch, a high one is over.
+                    cap = _LONG_OVER_RANK
                 level = min(level, cap[level])
                 notes.append("past, resolved")
             elif distant:
