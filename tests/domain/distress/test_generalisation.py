@@ -4287,6 +4287,47 @@ def level_of(text: str) -> str:
         # emergency and need.
         ("犬にかまれて手から血ドクドク出てる", "urgent"),
         ("犬に噛まれたとこが腫れてきて、熱も出てきた", "high"),
+        # Rounds 173-176 (own wordings): someone else found hanging and cold, ばいばい
+        # read as one word, a next life done better, pills and alcohol with
+        # palpitations, drunk but serious on a bridge, lost count and took a dose three
+        # times, the house burnt with me, the bankbook's place and the cat, fists on
+        # oneself, pills washed down with shochu, messages left for the family, a rope
+        # on the barn beam, no answer and cold, alcohol withdrawal with hallucinations
+        # (sweats alone stay high), drunk driving with a child, a named drug all at
+        # once, my part is over, one-sided weakness with slurred speech, following a
+        # husband on his death anniversary, blackout drinking, many lenders, no point
+        # living with the means at hand, no more waking; exceptions for a moving-day
+        # 'help', がんばった, a blood test emoji, shogi.
+        ("兄が首吊ってた、下ろしたけど冷たい", "urgent"),
+        ("ばいばい、もう連絡しないね", "urgent"),
+        ("生まれ変わったら次はうまくやる", "urgent"),
+        ("睡眠薬と酒いっしょに飲んだら動悸と手足のしびれ", "urgent"),
+        ("酔ってるけど本気。いま橋の上", "urgent"),
+        ("ガスの元栓ひねった", "high"),
+        ("どれ飲んだかわからん、たぶん三回飲んだ。目がまわる", "urgent"),
+        ("この家に火つけて、わしも一緒に燃えたらええ", "urgent"),
+        ("通帳と印鑑はタンスの二段目です。猫のことよろしくお願いします", "urgent"),
+        ("自分の足を何度も拳で殴ってあざだらけ、止められない", "urgent"),
+        ("睡眠薬を焼酎で流し込んだ", "urgent"),
+        ("家族へのメッセージ、メモに残した", "urgent"),
+        ("納屋の梁に縄かけた", "urgent"),
+        ("祖母が返事しない、冷たい", "urgent"),
+        ("酒切れて3日目、壁に虫が見える", "urgent"),
+        ("酒やめて2日目、汗がすごい", "high"),
+        ("夫が酔ったまま子ども乗せて車で出てった", "urgent"),
+        ("デパス全部まとめて飲む", "urgent"),
+        ("私の役目はもう終わり。明日は来ないつもり", "urgent"),
+        ("仕事の役目は終わり、来週から新しい部署", "none"),
+        ("右手がしびれて力が入らない、しゃべりにくい", "urgent"),
+        ("夫の命日に後を追うと決めた", "urgent"),
+        ("飲んで記憶飛んで、顔に傷があった", "high"),
+        ("カードローン4社から借りてる", "high"),
+        ("生きてる意味ない。薬もある", "urgent"),
+        ("これで起きなくてすむ", "urgent"),
+        ("「助けて〜」ってLINEしたら引っ越しの手伝いに来てくれた", "none"),
+        ("作業所がんばった", "none"),
+        ("血液検査ぜんぶ正常🩸", "none"),
+        ("将棋で王様取られた", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
