@@ -4519,6 +4519,35 @@ def level_of(text: str) -> str:
         ("給料日前で財布さびしい", "none"),
         ("会社で首になるって話、デマだった", "none"),
         ("寒すぎて凍え死ぬかと思った、こたつ最高", "none"),
+        # Rounds 177-180 (own wordings): a death wish cut short (しにた), a large scald,
+        # a neck tightened till bruised, kicking the stool, a beneficiary changed with
+        # no regrets, 'take the dog, I am done', 手首…またやった, a heavy dose of
+        # sleeping pills, shaken and will not wake, resolved for tonight (腹くくった),
+        # blood sugar LO, insulin on purpose, chlorine gas breathed, ending the pain
+        # with it, gone from tomorrow with the speaker named, Tohoku 息でぎねぇ,
+        # one-sided weakness with ことば, GI bleeding with faintness, spurting blood;
+        # exceptions for 茶をしばく and a career decision.
+        ("しにた", "urgent"),
+        ("熱湯こぼして足の皮がめくれてる、範囲ひろい", "urgent"),
+        ("首にあざができるまで締めてみた", "urgent"),
+        ("ロープ結んだ。あとは踏み台蹴るだけ", "urgent"),
+        ("受取人も書き換えた。思い残すことない", "urgent"),
+        ("犬だれかもらってあげて。わたしはもう", "urgent"),
+        ("手首…またやった", "urgent"),
+        ("すごい量の睡眠薬のんでしまった", "urgent"),
+        ("揺すっても起きん、息しとるか分からん", "urgent"),
+        ("もう腹くくった。今夜やる", "urgent"),
+        ("血糖値LOって出た", "urgent"),
+        ("インスリンわざと多めに打った", "urgent"),
+        ("漂白剤と酸性の洗剤まぜちゃった、咳が止まらない", "urgent"),
+        ("苦しみごと全部終わらせる", "urgent"),
+        ("明日には俺おらんけん、世話になったね", "urgent"),
+        ("胸苦しくて息でぎねぇ", "urgent"),
+        ("右手に力はいらなくて、ことばが出てこない", "urgent"),
+        ("血便どばっと出てふらふら", "urgent"),
+        ("太ももの傷から血が噴き出してる", "urgent"),
+        ("友達と茶ぁしばいてきた", "none"),
+        ("腹くくって転職した", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
