@@ -1121,16 +1121,11 @@ class Assessor:
 
     def assess(self, text: str) -> Assessment:
         """Assess one message. Never raises on odd input; empty text is ``none``."""
-        if not text or text.isspace():
+        prepared = self._prepared(text)
+        if prepared is None:
             return _NOTHING
-        text, tokenizer_text, mask = self._normalize(text, self._shared_gate)
-        tokens = self._tokens(tokenizer_text)
-        result = self._assess_tokens(
-            text, tokenizer_text, tokens, None if mask is None else mask >> self._regex_shift
-        )
-        if self.model is None or result.level is Level.URGENT:
-            return result
-        return self._second_opinion(self.model, result, text, tokenizer_text, tokens)
+        tokens = self._tokens(prepared[1])
+        return self._with_model(self._ruled(prepared, tokens), prepared, tokens)
 
     def assess_many(self, texts: Sequence[str]) -> list[Assessment]:
         """Assess many messages: the verdicts of :meth:`assess` on each, in order.
@@ -1140,30 +1135,38 @@ class Assessor:
         instead of being evicted by the others' (MeCab's connection matrix above all).
         """
         results: list[Assessment] = []
-        gate, shift, model = self._shared_gate, self._regex_shift, self.model
         for start in range(0, len(texts), _BATCH):
-            prepared = [
-                None if not text or text.isspace() else self._normalize(text, gate)
-                for text in texts[start : start + _BATCH]
-            ]
-            tokens = [None if item is None else self._tokens(item[1]) for item in prepared]
+            prepared = list(map(self._prepared, texts[start : start + _BATCH]))
+            tokens = [[] if item is None else self._tokens(item[1]) for item in prepared]
             verdicts = [
-                _NOTHING
-                if item is None or morphemes is None
-                else self._assess_tokens(
-                    item[0], item[1], morphemes, None if item[2] is None else item[2] >> shift
-                )
+                _NOTHING if item is None else self._ruled(item, morphemes)
                 for item, morphemes in zip(prepared, tokens, strict=True)
             ]
-            if model is not None:
-                verdicts = [
-                    verdict
-                    if item is None or morphemes is None or verdict.level is Level.URGENT
-                    else self._second_opinion(model, verdict, item[0], item[1], morphemes)
-                    for verdict, item, morphemes in zip(verdicts, prepared, tokens, strict=True)
-                ]
-            results.extend(verdicts)
+            results.extend(
+                verdict if item is None else self._with_model(verdict, item, morphemes)
+                for verdict, item, morphemes in zip(verdicts, prepared, tokens, strict=True)
+            )
         return results
+
+    def _prepared(self, text: str) -> tuple[str, str, int | None] | None:
+        """``(text, tokenizer_text, regex mask)`` of a message, normalised; None if blank."""
+        if not text or text.isspace():
+            return None
+        text, tokenizer_text, mask = self._normalize(text, self._shared_gate)
+        return text, tokenizer_text, None if mask is None else mask >> self._regex_shift
+
+    def _ruled(self, prepared: tuple[str, str, int | None], tokens: list[_Tok]) -> Assessment:
+        """The rules' verdict on a prepared message and its morphemes."""
+        return self._assess_tokens(prepared[0], prepared[1], tokens, prepared[2])
+
+    def _with_model(
+        self, result: Assessment, prepared: tuple[str, str, int | None], tokens: list[_Tok]
+    ) -> Assessment:
+        """The rules' verdict ``result``, raised if the learned model is sure it is more
+        serious (only below urgent, and only with a model)."""
+        if self.model is None or result.level is Level.URGENT:
+            return result
+        return self._second_opinion(self.model, result, prepared[0], prepared[1], tokens)
 
     def with_model(self, model: DistressModel | None) -> Assessor:
         """This assessor with another learned model (or none), sharing the compiled lexicon
@@ -1662,12 +1665,7 @@ class Assessor:
                     level = min(level, _JOKE_RANK[level])
                     notes.append("joke")
                     break
-        if (
-            sentence_range is not None
-            and not time_only
-            and self._has_marker(message, sentence_range, _MEDIA)
-            and self._media_in(message, sentence_range)
-        ):
+        if sentence_range is not None and not time_only and self._media_in(message, sentence_range):
             following = last + 1 < message.n and tokens[last + 1]
             if following and (
                 following.markers & _MEDIA  # 虐待事件
