@@ -26,7 +26,7 @@ EXIT_BAD_INPUT = 2
 
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 # Bytes asked for per read: the most a read returns, never waiting for more than one byte.
-_READ_SIZE = 1 << 16
+_READ_SIZE = 1 << 18
 
 
 def _parser() -> argparse.ArgumentParser:
