@@ -100,7 +100,13 @@ def _parse_line(line: str) -> _LineInfo:
     pos = [level for level in map(column, _POS_COLUMNS) if level]
     pos1 = pos[0] if pos else ""
     pos2 = pos[1] if len(pos) > 1 else ""
-    lemma = surface if unknown else _clean_lemma(column(_LEMMA_COLUMN), surface)
+    if unknown:
+        # MeCab reads a run of one symbol (😭😭😭, 🔪🔪) as one unknown word: its lemma is
+        # the symbol, so a list that names 😭 finds the run too.
+        repeated = len(surface) > 1 and surface.count(surface[0]) == len(surface)
+        lemma = surface[0] if repeated and pos1 == "補助記号" else surface
+    else:
+        lemma = _clean_lemma(column(_LEMMA_COLUMN), surface)
     return (surface, lemma, pos1, pos2, column(_CFORM_COLUMN))
 
 

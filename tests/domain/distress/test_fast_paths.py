@@ -533,3 +533,10 @@ def test_shared_gate_gives_the_regex_gates_mask() -> None:
             assert mask >> default._regex_shift == default._regex_gate.mask(text)
             shared += 1
     assert shared > len(texts) // 2
+
+
+def test_a_run_of_one_symbol_has_that_symbol_as_its_lemma() -> None:
+    # MeCab reads 😭😭😭 as one unknown word; word lists name the emoji once.
+    assert [token.lemma for token in tokenize("😭😭😭")] == ["😭"]
+    assert [token.lemma for token in tokenize("もう無理💀💀")][-1] == "💀"
+    assert [token.lemma for token in tokenize("😭😂")] == ["😭😂"]  # not one symbol

@@ -4679,6 +4679,11 @@ def level_of(text: str) -> str:
         ("ものすごい量の眠剤飲んでしもうた", "urgent"),
         ("保険の受取人変えといた。部屋も片付けたよ", "urgent"),
         ("兄貴が蹴ってくる、今も部屋の前にいる", "urgent"),
+        # A run of one emoji is read as that emoji (MeCab makes one word of the run).
+        ("生きてる意味なし💀💀", "urgent"),
+        ("生きてる意味なし", "high"),
+        ("もう無理🤣🤣🤣", "watch"),
+        ("🔪🔪 また切っちゃった", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
