@@ -2080,6 +2080,11 @@ class Assessor:
             # recovery is no recovery of it.
             if j < begin and any(tokens[k].lemma in _AGAIN for k in range(j + 1, end)):
                 continue
+            # 大丈夫です、癌って言われたくらいで; 退院したけど歩けなくなった: a trouble told
+            # after the reassurance or the recovery is what is left, unless the earlier word
+            # says now or already (もう大丈夫。先月は入院してた).
+            if j < begin and not (j and tokens[j - 1].lemma in _NOW_OR_ALREADY):
+                continue
             if not self._negated(message, j, j) and not (
                 message.present & _OTHER_PERSON
                 and self._other_subject(message, j, message.clause_range(j)[0])

@@ -306,7 +306,7 @@ def test_lemmas_are_what_the_assessor_reads(rules) -> None:
     "text",
     [
         "残りの薬、全部今夜の分にする",  # the rules: none
-        "今夜、部屋の鍵は開けておきます。見つけてもらえるように",  # the rules: none
+        "インコのこと、頼みます。えさは戸棚の上です",  # the rules: none
         "誰にも見つからない場所に行きたい。もう疲れたから",  # the rules: high
     ],
 )
