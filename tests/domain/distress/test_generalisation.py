@@ -5535,6 +5535,27 @@ def level_of(text: str) -> str:
         ("どうでもえいわ、もう", "high"),
         ("思い残すごどはねぇ、もう逝ぐ", "urgent"),
         ("それとらんといて、わしのじゃけん", "none"),
+        # Rounds 193-196: blood that calms, a blade pushed out, 'before they come home' with a
+        # letter, asleep for good, the wrist tonight, a farewell from a height, many pills
+        # tonight, a threat if refused, surrounded now, nobody here if you come.
+        ("血を見るとほっとする、さっきもやった", "urgent"),
+        ("献血したら血圧落ち着いてるって言われた", "none"),
+        ("カミソリの刃出してる、もう止まらない", "urgent"),
+        ("あとは旦那が帰ってくる前に済ませる。手紙は書いた", "urgent"),
+        ("あとは夕飯の前に掃除済ませる", "none"),
+        ("このままずっと眠ったままでいたい", "urgent"),
+        ("日曜はこのまま寝たままでいたい笑", "none"),
+        ("家族が寝たら腕やる", "urgent"),
+        ("屋上から…さよなら", "urgent"),
+        ("睡眠薬30錠ある。今夜ぜんぶ飲む", "urgent"),
+        ("断ったら殴るって、いま家の前で待ってる", "urgent"),
+        ("いま体育館裏で囲まれてる、たすけて", "urgent"),
+        ("推しのファンに囲まれてる笑", "none"),
+        ("来ても誰もいないので、もう来ないでください", "urgent"),
+        ("来週来ても誰もいないよ、旅行だから", "watch"),
+        ("車とホース、もう準備した", "urgent"),
+        ("インフルで倒れてた先輩、今日復帰した", "watch"),
+        ("遊園地のフリーフォール、飛び降りるみたいで怖かった笑", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
