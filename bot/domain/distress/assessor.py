@@ -1930,6 +1930,8 @@ class Assessor:
     def _media_in(self, message: _Message, where: range) -> bool:
         """A film, news or story word in ``where`` that is not denied: ドラマとかじゃなくて
         ほんとに, 映画じゃない is real life, said against the story."""
+        if not self._has_marker(message, where, _MEDIA):
+            return False  # the common case: one scan, as before denials were looked for
         n = message.n
         for j in where:
             if not self._has_marker(message, range(j, j + 1), _MEDIA):
