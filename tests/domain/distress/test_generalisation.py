@@ -5727,6 +5727,10 @@ def level_of(text: str) -> str:
         ("前の練炭まだ残ってる、もう限界", "urgent"),
         ("子どもが急にぴくぴく痙攣しはじめた", "urgent"),
         ("倒れて目が開かない", "urgent"),
+        ("三日なんも食ってね", "high"),
+        ("ろくに寝てねーわ", "watch"),
+        ("何も考えずに寝てね", "none"),
+        ("ちゃんと食べてねー", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
