@@ -62,6 +62,8 @@ _THINK_OR_SAY = _THINK | {"言う", "感じる"}
 _AGAIN = frozenset({"又", "再び"})  # 治ったのにまた: it came back
 # After a resolved word: expected, not yet so (落ち着くはず), or worn out by it (断酒も疲れた).
 _NOT_YET_OVER = frozenset({"筈", "疲れる", "しんどい", "無理", "限界", "飽きる"})
+_WHENEVER = "と"  # 聞いてると落ち着く: a soothing habit, not a recovery
+_VERB_OR_AUXILIARY = frozenset({"動詞", "助動詞"})
 _AFTER = "後"  # 電話切ったあと振り込んでた: what came after, not how it ended
 _WISH = "欲しい"  # 治ってほしい: wished for, not so
 # Nouns that carry on a denied verb's state rather than name a thing: 下がらんまま.
@@ -2052,6 +2054,13 @@ class Assessor:
             ):
                 continue
             if 0 <= last < j <= last + 5 and self._own_conditional(tokens, last, j):
+                continue
+            # 電車の音聞いてると落ち着く: what soothes whenever it is done, not a recovery.
+            if (
+                j > 1
+                and tokens[j - 1].surface == _WHENEVER
+                and tokens[j - 2].pos1 in _VERB_OR_AUXILIARY
+            ):
                 continue
             # 強度大丈夫かな: a resolved word asked about is a doubt, not a resolution
             # (but もう大丈夫かな, 今は平気かな say "I think it is over").
