@@ -1935,9 +1935,12 @@ class Assessor:
         if not self._has_marker(message, where, _MEDIA):
             return False  # the common case: one scan, as before denials were looked for
         n = message.n
+        spending = self.grammar.media_spending
         for j in where:
             if not self._has_marker(message, range(j, j + 1), _MEDIA):
                 continue
+            if any(message.tokens[k].lemma in spending for k in range(j + 1, min(n, j + 4))):
+                continue  # ゲームに課金: money spent, not a story
             if not any(
                 message.tokens[k].surface in _NOT_A and message.negation[k + 1]
                 for k in range(j + 1, min(n - 1, j + 4))

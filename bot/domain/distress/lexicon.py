@@ -99,6 +99,8 @@ class Grammar:
     negation_undone_nouns: frozenset[str] = frozenset()
     # Whose words about the person are findings, not quotes (医者に軽いうつって言われた).
     clinicians: frozenset[str] = frozenset()
+    # After a media word, money spent on it: ゲームに課金 is the person's spending, not a story.
+    media_spending: frozenset[str] = frozenset()
     # 〜ないって言ったら嘘になる: a negation then "say" then one of these is affirmed.
     negation_undone_lie: frozenset[str] = frozenset()
     # 昔みたいに: a distant-past word compared with is not a time frame.
@@ -368,6 +370,7 @@ def parse(
         quote_particles=words(context, "quote_particles"),
         speech_verbs=words(context, "speech_verbs"),
         clinicians=words(context, "clinicians"),
+        media_spending=words(context, "media_spending"),
         passive=words(context, "passive"),
         comparisons=words(context, "comparisons"),
         people_from_the_past=words(context, "people_from_the_past"),
