@@ -53,6 +53,11 @@ _POS_COLUMNS = (0, 1, 2, 3)
 _CFORM_COLUMN = 5
 _LEMMA_COLUMN = 7
 
+# Morphemes UniDic reads in a way chat replies never mean, by (surface, lemma), with the
+# (lemma, pos1, pos2, conjugation form) they are read as instead: ないし before a comma is
+# taken for the conjunction 乃至 ("or"), where a reply means ない + し (生きる理由ないし、…).
+_MISREADINGS = {("ないし", "乃至"): ("ない", "形容詞", "非自立可能", "終止形-一般")}
+
 _tagger: fugashi.Tagger | None = None
 _tagger_lock = threading.Lock()
 _line_cache: dict[str, _LineInfo] = {}
@@ -107,6 +112,10 @@ def _parse_line(line: str) -> _LineInfo:
         lemma = surface[0] if repeated and pos1 == "補助記号" else surface
     else:
         lemma = _clean_lemma(column(_LEMMA_COLUMN), surface)
+        misread = _MISREADINGS.get((surface, lemma))
+        if misread is not None:
+            lemma, pos1, pos2, cform = misread
+            return (surface, lemma, pos1, pos2, cform)
     return (surface, lemma, pos1, pos2, column(_CFORM_COLUMN))
 
 

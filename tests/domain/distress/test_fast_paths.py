@@ -285,6 +285,15 @@ def test_short_mecab_format_matches_default_format() -> None:
     assert [token[:5] for token in tokenize(text)] == expected
 
 
+def test_nai_shi_before_a_comma_is_read_as_a_negation() -> None:
+    # UniDic takes ないし before a comma for the conjunction 乃至 ("or"); a reply means
+    # ない + し, and the negation is the distress (生きる理由ないし、…).
+    lines = mecab_lines("生きる理由ないし、もう決めた")
+    assert [parse_line(line)[1:3] for line in lines][2] == ("ない", "形容詞")
+    assert assess("生きる理由ないし、しんどい").level.value == "high"
+    assert assess("死にたくないし、大丈夫").level.value == "none"
+
+
 def test_precomputed_candidates_only_hold_rules_that_can_start_there() -> None:
     # _Tok.candidates drops word rules whose first element needs another conjugation form,
     # so the per-message loop no longer checks it; every rule kept must still match.
