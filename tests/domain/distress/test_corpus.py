@@ -60,7 +60,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in two
-# hundred and twelve rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
+# hundred and sixteen rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
 # j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…,
 # L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
 # AK…, AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…,
@@ -70,49 +70,49 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # DI…, DJ…, DK…, DL…, DM…, DN…, DO…, DP…, DQ…, DR…, DS…, DT…, DU…, DV…, DW…, DX…, DY…, DZ…, EA…,
 # EB…, EC…, ED…, EE…, EF…, EG…, EH…, EI…, EJ…, EK…, EL…, EM…, EN…, EO…, EP…, EQ…, ER…, ES…, ET…,
 # EU…, EV…, EW…, EX…, EY…, EZ…, FA…, FB…, FC…, FD…, FE…, FF…, FG…, FH…, FI…, FJ…, FK…, FL…, FM…,
-# FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…), each
-# written and labelled blind by someone who never saw the lexicon, before the assessor saw it.
-# Each round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666,
-# 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o:
-# contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall 0.362), 0.844 (m:
-# ordinary days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i:
-# medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural month's mix),
-# 0.722 (f: people often missed by services), 0.858 (e: a second month's mix); everyday replies
-# only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies only: recall 0.569, 0.550 and
-# 0.562 in c, b and Z; W, a third month's mix with indirect urgent wording: 0.766 by the rules,
-# 0.821 with the first learned model (urgent recall 0.620 -> 0.880); everyday replies with
-# crisis-looking words (X, 300) and farewell-shaped ones (V, 260): 17 and 29 made urgent by the
-# rules, 12 and 16 more by that model; U, a fourth month's mix, 0.824 by the rules, 0.889 with the
-# model that raises to any level (urgent recall 0.800 -> 0.975, false alarms 0.133 -> 0.144); T,
-# voice input, older speakers and mixed scripts (all hiragana, spaced phrases, dialect, romaji):
-# 0.713 by the rules, 0.813 with the model (urgent recall 0.600 -> 0.820); S, answers to the
-# check-in question (ねてない。4日目), 0.795 by the rules, 0.876 with the model (urgent recall
-# 0.822 -> 0.978); R, second-language writers, parents of small children, disability and chronic
-# illness, 0.711 by the rules, 0.786 with the model (urgent recall 0.778 -> 0.844); Q, disaster
-# season (floods, heat, cold, outages), 0.757 by the rules, 0.818 with the model (urgent recall
-# 0.600 -> 0.756); P, men who do not talk about feelings, 0.660 by the rules, 0.787 with the model
-# (urgent recall 0.480 -> 0.820); O, the issue's phenomena balanced, 0.835 by the rules, 0.860
-# with the model (urgent recall 0.760 -> 0.820); N, young people, 0.813 by the rules, 0.861 with
-# the model (urgent recall 0.760 -> 0.900); M, a real month at real rates (150 of 240 everyday),
-# 0.915 by the rules (urgent recall 1.000, none false alarms 0.033, none raised to high), 0.920
-# with the model; L, living with mental illness, 0.784 by the rules, 0.864 with the model (urgent
-# recall 0.740 -> 0.920); J, the phenomena balanced by a second writer, 0.798 by the rules, 0.853
-# with the model (urgent recall 0.740 -> 0.880); K, work and money at the edge, 0.768 by the
-# rules, 0.848 with the model (urgent recall 0.775 -> 0.875); I, the phenomena balanced by a third
-# writer, 0.834 by the rules, 0.893 with the model (urgent recall 0.800 -> 0.920); H, very short
-# replies, 0.808 by the rules, 0.831 with the model (urgent recall 0.689 -> 0.733, no everyday
-# reply raised); G, the phenomena balanced by a fourth writer, 0.818 by the rules, 0.869 with the
-# model (urgent recall 0.860 -> 0.940); F, 120 minimal pairs, 0.698 by the rules, 0.642 with the
-# model (urgent recall 0.850 -> 0.983, false alarms on none 0.438 -> 0.650: the model reads words,
-# not who, when or why); E, the phenomena balanced by a fifth writer, 0.785 by the rules, 0.837
-# with the model (urgent recall 0.780 -> 0.880); C, the same in the voices of older people and
-# single parents, 0.745 -> 0.832 (0.740 -> 0.920); D, regional dialects, 0.779 -> 0.857 (0.761 ->
-# 0.957); B, longer replies of two to six sentences, 0.655 -> 0.740 (0.700 -> 0.825); A, the
-# phenomena balanced by a seventh writer, 0.793 by the rules, 0.837 with the model (urgent recall
-# 0.800 -> 0.880); AB, replies after a long silence, 0.746 -> 0.830 (0.711 -> 0.956); AC,
-# addiction and recovery, 0.727 -> 0.799 (0.750 -> 0.825); AD, abuse and violence at home, 0.688
-# -> 0.774 (0.622 -> 0.756); AE, the phenomena balanced by an eighth writer, 0.826 by the rules,
-# 0.876 with the model (urgent recall 0.860 -> 0.960); AF, physical health and medical
+# FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…, GF…,
+# GG…, GH…, GI…), each written and labelled blind by someone who never saw the lexicon, before the
+# assessor saw it. Each round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786,
+# 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p:
+# dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall
+# 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very
+# short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural
+# month's mix), 0.722 (f: people often missed by services), 0.858 (e: a second month's mix);
+# everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies only: recall
+# 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect urgent wording: 0.766
+# by the rules, 0.821 with the first learned model (urgent recall 0.620 -> 0.880); everyday
+# replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260): 17 and 29 made
+# urgent by the rules, 12 and 16 more by that model; U, a fourth month's mix, 0.824 by the rules,
+# 0.889 with the model that raises to any level (urgent recall 0.800 -> 0.975, false alarms 0.133
+# -> 0.144); T, voice input, older speakers and mixed scripts (all hiragana, spaced phrases,
+# dialect, romaji): 0.713 by the rules, 0.813 with the model (urgent recall 0.600 -> 0.820); S,
+# answers to the check-in question (ねてない。4日目), 0.795 by the rules, 0.876 with the model
+# (urgent recall 0.822 -> 0.978); R, second-language writers, parents of small children,
+# disability and chronic illness, 0.711 by the rules, 0.786 with the model (urgent recall 0.778 ->
+# 0.844); Q, disaster season (floods, heat, cold, outages), 0.757 by the rules, 0.818 with the
+# model (urgent recall 0.600 -> 0.756); P, men who do not talk about feelings, 0.660 by the rules,
+# 0.787 with the model (urgent recall 0.480 -> 0.820); O, the issue's phenomena balanced, 0.835 by
+# the rules, 0.860 with the model (urgent recall 0.760 -> 0.820); N, young people, 0.813 by the
+# rules, 0.861 with the model (urgent recall 0.760 -> 0.900); M, a real month at real rates (150
+# of 240 everyday), 0.915 by the rules (urgent recall 1.000, none false alarms 0.033, none raised
+# to high), 0.920 with the model; L, living with mental illness, 0.784 by the rules, 0.864 with
+# the model (urgent recall 0.740 -> 0.920); J, the phenomena balanced by a second writer, 0.798 by
+# the rules, 0.853 with the model (urgent recall 0.740 -> 0.880); K, work and money at the edge,
+# 0.768 by the rules, 0.848 with the model (urgent recall 0.775 -> 0.875); I, the phenomena
+# balanced by a third writer, 0.834 by the rules, 0.893 with the model (urgent recall 0.800 ->
+# 0.920); H, very short replies, 0.808 by the rules, 0.831 with the model (urgent recall 0.689 ->
+# 0.733, no everyday reply raised); G, the phenomena balanced by a fourth writer, 0.818 by the
+# rules, 0.869 with the model (urgent recall 0.860 -> 0.940); F, 120 minimal pairs, 0.698 by the
+# rules, 0.642 with the model (urgent recall 0.850 -> 0.983, false alarms on none 0.438 -> 0.650:
+# the model reads words, not who, when or why); E, the phenomena balanced by a fifth writer, 0.785
+# by the rules, 0.837 with the model (urgent recall 0.780 -> 0.880); C, the same in the voices of
+# older people and single parents, 0.745 -> 0.832 (0.740 -> 0.920); D, regional dialects, 0.779 ->
+# 0.857 (0.761 -> 0.957); B, longer replies of two to six sentences, 0.655 -> 0.740 (0.700 ->
+# 0.825); A, the phenomena balanced by a seventh writer, 0.793 by the rules, 0.837 with the model
+# (urgent recall 0.800 -> 0.880); AB, replies after a long silence, 0.746 -> 0.830 (0.711 ->
+# 0.956); AC, addiction and recovery, 0.727 -> 0.799 (0.750 -> 0.825); AD, abuse and violence at
+# home, 0.688 -> 0.774 (0.622 -> 0.756); AE, the phenomena balanced by an eighth writer, 0.826 by
+# the rules, 0.876 with the model (urgent recall 0.860 -> 0.960); AF, physical health and medical
 # emergencies, 0.651 -> 0.746 (0.509 -> 0.727); AG, welfare, money, housing and the law, 0.726 ->
 # 0.778 (0.657 -> 0.800); AH, loneliness, withdrawal and low mood, 0.722 -> 0.772 (0.714 ->
 # 0.886); AI, the phenomena balanced by a ninth writer, 0.830 by the rules, 0.853 with the model
@@ -272,42 +272,45 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # at the edge by a third writer, 0.830 -> 0.889 (0.940 -> 1.000); GB, the phenomena balanced by a
 # forty-ninth writer, 0.885 -> 0.939 (0.840 -> 0.980); GC, older people living alone by another
 # writer, 0.792 -> 0.889 (0.880 -> 0.980); GD, regional dialects by another writer, 0.849 -> 0.944
-# (0.840 -> 0.980); GE, someone else's crisis by another writer, 0.798 -> 0.885 (0.820 -> 0.900));
-# each round was then fixed by phenomenon. The learned model is trained on these replies, so what
-# it adds here says nothing about generalisation (python -m tests.tools.crossval_distress_model
-# measures that, round by round); the rules alone are held to their own thresholds, so a
-# regression in any rule shows up. Now over 47,459 replies: with the model macro-F1 0.929, urgent
-# recall 0.997, false alarms 0.102 = 1,639/16,073 (X, V, S, J, K, F, the rounds from E on are
-# built largely of near misses; 1,386 of the 1,639 are watch); the rules alone 0.865 / 0.961 (387
-# of 9,906 urgent replies missed) / 0.102. The thresholds are those less a small margin (lowered
-# with rounds J, K and F, and again with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and
-# AH and with AI, AJ, AK and AL and with AQ to AT and BK to CM (rules macro-F1 only: BK to CM,
-# harder rounds written after a first pass of new rules, took it from 0.876 to 0.867; and with CN
-# to DC, where the writers were asked for risk said indirectly and the rules' first urgent recall
-# was 0.68 to 0.88: the rules' urgent recall went from 0.966 to 0.964 and their macro-F1 from
-# 0.867 to 0.864, and both thresholds were lowered by 0.005), whose everyday replies were chosen
-# to look like crises and whose rules-level misses the model covers: no reply's level moved away
-# from its label by the rules' fixes, except four with rounds 80-87, each explained in its commit:
-# a fever over, labelled watch; a locked room and a family walking in the rain with nowhere to
-# sleep, which the rules now leave at high (reviews found those boosts raising everyday replies);
-# and 発作ここ2年ない, none, which is high again because the exception that spared it hid
-# 発作ここ最近また増えた); and with rounds 88-116, five replies the rules no longer raise to their
-# label and the model still does, each explained in its commit: 海きてる…靴ぬいだ and
-# 子どもら連れて一緒にいこうか (wordings that reviews found on beaches and outings), a phone
-# 'broken' as a cover story that an unrelated rule had raised, and a hunter's 弾は一発あれば足りる
-# and 保険金おりたら…借金チャラ, which now need the speaker or life insurance named after reviews
-# found hunting and car insurance); and with rounds 121-124, seven replies the rules now read
-# further from their label (three of them with the model as well): another adult's serious trouble
-# said with の is now the person's worry, watch (母の入院先から、保証人いないと手術できない and
-# 母の認知症すすんで、コンロの火消し忘れが毎日, labelled high, among them; 54 replies went the
-# other way), and a car accident outside the house is no longer a news item; and with rounds
-# 133-136, one: なんでか涙出てきた。すぐおさまったけど, watch, is now none (tears that came and
-# went, like a seizure that came and went); and with rounds 137-144, three: a low mood a moment
-# ago and better now (さっきまで落ち込んでたけど、ラジオ聴いてマシになった), labelled watch by
-# their writers, is now none, as 29 such replies labelled none by others now are; and with rounds
-# 145-148, none; and with rounds 149-180, ten, all to none: a high reading that is past and over
-# as said in another clause now ends (入院してたけど、もう退院しました, labelled watch, as
-# 借金あったけど完済した is none), and the hiragana いまは sets now against the past as 今は does
+# (0.840 -> 0.980); GE, someone else's crisis by another writer, 0.798 -> 0.885 (0.820 -> 0.900);
+# GF, the phenomena balanced by a fiftieth writer, 0.917 -> 0.944 (0.940 -> 1.000); GG, late at
+# night, 0.781 -> 0.876 (0.760 -> 0.940); GH, bodies and illness, 0.801 -> 0.863 (0.800 -> 0.960);
+# GI, seasons and events, 0.803 -> 0.868 (0.760 -> 0.920)); each round was then fixed by
+# phenomenon. The learned model is trained on these replies, so what it adds here says nothing
+# about generalisation (python -m tests.tools.crossval_distress_model measures that, round by
+# round); the rules alone are held to their own thresholds, so a regression in any rule shows up.
+# Now over 48,396 replies: with the model macro-F1 0.929, urgent recall 0.997, false alarms 0.101
+# = 1,662/16,382 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,408
+# of the 1,662 are watch); the rules alone 0.867 / 0.961 (395 of 10,105 urgent replies missed) /
+# 0.101. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
+# with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and
+# with AQ to AT and BK to CM (rules macro-F1 only: BK to CM, harder rounds written after a first
+# pass of new rules, took it from 0.876 to 0.867; and with CN to DC, where the writers were asked
+# for risk said indirectly and the rules' first urgent recall was 0.68 to 0.88: the rules' urgent
+# recall went from 0.966 to 0.964 and their macro-F1 from 0.867 to 0.864, and both thresholds were
+# lowered by 0.005), whose everyday replies were chosen to look like crises and whose rules-level
+# misses the model covers: no reply's level moved away from its label by the rules' fixes, except
+# four with rounds 80-87, each explained in its commit: a fever over, labelled watch; a locked
+# room and a family walking in the rain with nowhere to sleep, which the rules now leave at high
+# (reviews found those boosts raising everyday replies); and 発作ここ2年ない, none, which is high
+# again because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-116,
+# five replies the rules no longer raise to their label and the model still does, each explained
+# in its commit: 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found
+# on beaches and outings), a phone 'broken' as a cover story that an unrelated rule had raised,
+# and a hunter's 弾は一発あれば足りる and 保険金おりたら…借金チャラ, which now need the speaker or
+# life insurance named after reviews found hunting and car insurance); and with rounds 121-124,
+# seven replies the rules now read further from their label (three of them with the model as
+# well): another adult's serious trouble said with の is now the person's worry, watch
+# (母の入院先から、保証人いないと手術できない and 母の認知症すすんで、コンロの火消し忘れが毎日,
+# labelled high, among them; 54 replies went the other way), and a car accident outside the house
+# is no longer a news item; and with rounds 133-136, one: なんでか涙出てきた。すぐおさまったけど,
+# watch, is now none (tears that came and went, like a seizure that came and went); and with
+# rounds 137-144, three: a low mood a moment ago and better now
+# (さっきまで落ち込んでたけど、ラジオ聴いてマシになった), labelled watch by their writers, is now
+# none, as 29 such replies labelled none by others now are; and with rounds 145-148, none; and
+# with rounds 149-180, ten, all to none: a high reading that is past and over as said in another
+# clause now ends (入院してたけど、もう退院しました, labelled watch, as 借金あったけど完済した is
+# none), and the hiragana いまは sets now against the past as 今は does
 # (前は食べ吐きしてたけど、いまはほぼしてない, labelled watch); two of the ten are labelled high
 # and read a word as recovery that is not (退院したばっかで、精神科の薬もう切れた;
 # この水で病気治るって言われて, a quoted cure); and with rounds 181-196, six: five none replies
@@ -316,7 +319,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # that opens with 元気です no longer hides the alarming words that follow it (a chopping board
 # covered in fish blood, happy tears, tired from shovelling snow); and 飛び降りる覚悟で転職決めた,
 # none, is urgent again, since 転職 no longer cancels a jump anywhere in a reply
-# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-212, none.
+# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-216, none.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
