@@ -60,7 +60,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in two
-# hundred and sixteen rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
+# hundred and twenty rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
 # j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…,
 # L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
 # AK…, AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…,
@@ -71,20 +71,20 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # EB…, EC…, ED…, EE…, EF…, EG…, EH…, EI…, EJ…, EK…, EL…, EM…, EN…, EO…, EP…, EQ…, ER…, ES…, ET…,
 # EU…, EV…, EW…, EX…, EY…, EZ…, FA…, FB…, FC…, FD…, FE…, FF…, FG…, FH…, FI…, FJ…, FK…, FL…, FM…,
 # FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…, GF…,
-# GG…, GH…, GI…), each written and labelled blind by someone who never saw the lexicon, before the
-# assessor saw it. Each round's first score measured generalisation (macro-F1 0.631, 0.668, 0.786,
-# 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p:
-# dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly, urgent recall
-# 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very
-# short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural
-# month's mix), 0.722 (f: people often missed by services), 0.858 (e: a second month's mix);
-# everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies only: recall
-# 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect urgent wording: 0.766
-# by the rules, 0.821 with the first learned model (urgent recall 0.620 -> 0.880); everyday
-# replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260): 17 and 29 made
-# urgent by the rules, 12 and 16 more by that model; U, a fourth month's mix, 0.824 by the rules,
-# 0.889 with the model that raises to any level (urgent recall 0.800 -> 0.975, false alarms 0.133
-# -> 0.144); T, voice input, older speakers and mixed scripts (all hiragana, spaced phrases,
+# GG…, GH…, GI…, GJ…, GK…, GL…, GM…), each written and labelled blind by someone who never saw the
+# lexicon, before the assessor saw it. Each round's first score measured generalisation (macro-F1
+# 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then 0.682 (r: youth and net
+# slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n: risk to life said indirectly,
+# urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious needs), 0.763 (k: personas),
+# 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h: romaji, katakana, emoji),
+# 0.849 (g: a natural month's mix), 0.722 (f: people often missed by services), 0.858 (e: a second
+# month's mix); everyday replies only: 12, 12 and 21 of 200 raised in d, a and Y; urgent replies
+# only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third month's mix with indirect urgent
+# wording: 0.766 by the rules, 0.821 with the first learned model (urgent recall 0.620 -> 0.880);
+# everyday replies with crisis-looking words (X, 300) and farewell-shaped ones (V, 260): 17 and 29
+# made urgent by the rules, 12 and 16 more by that model; U, a fourth month's mix, 0.824 by the
+# rules, 0.889 with the model that raises to any level (urgent recall 0.800 -> 0.975, false alarms
+# 0.133 -> 0.144); T, voice input, older speakers and mixed scripts (all hiragana, spaced phrases,
 # dialect, romaji): 0.713 by the rules, 0.813 with the model (urgent recall 0.600 -> 0.820); S,
 # answers to the check-in question (ねてない。4日目), 0.795 by the rules, 0.876 with the model
 # (urgent recall 0.822 -> 0.978); R, second-language writers, parents of small children,
@@ -275,32 +275,35 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # (0.840 -> 0.980); GE, someone else's crisis by another writer, 0.798 -> 0.885 (0.820 -> 0.900);
 # GF, the phenomena balanced by a fiftieth writer, 0.917 -> 0.944 (0.940 -> 1.000); GG, late at
 # night, 0.781 -> 0.876 (0.760 -> 0.940); GH, bodies and illness, 0.801 -> 0.863 (0.800 -> 0.960);
-# GI, seasons and events, 0.803 -> 0.868 (0.760 -> 0.920)); each round was then fixed by
-# phenomenon. The learned model is trained on these replies, so what it adds here says nothing
-# about generalisation (python -m tests.tools.crossval_distress_model measures that, round by
-# round); the rules alone are held to their own thresholds, so a regression in any rule shows up.
-# Now over 48,396 replies: with the model macro-F1 0.929, urgent recall 0.997, false alarms 0.101
-# = 1,662/16,382 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,408
-# of the 1,662 are watch); the rules alone 0.867 / 0.961 (395 of 10,105 urgent replies missed) /
-# 0.101. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
-# with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and
-# with AQ to AT and BK to CM (rules macro-F1 only: BK to CM, harder rounds written after a first
-# pass of new rules, took it from 0.876 to 0.867; and with CN to DC, where the writers were asked
-# for risk said indirectly and the rules' first urgent recall was 0.68 to 0.88: the rules' urgent
-# recall went from 0.966 to 0.964 and their macro-F1 from 0.867 to 0.864, and both thresholds were
-# lowered by 0.005), whose everyday replies were chosen to look like crises and whose rules-level
-# misses the model covers: no reply's level moved away from its label by the rules' fixes, except
-# four with rounds 80-87, each explained in its commit: a fever over, labelled watch; a locked
-# room and a family walking in the rain with nowhere to sleep, which the rules now leave at high
-# (reviews found those boosts raising everyday replies); and 発作ここ2年ない, none, which is high
-# again because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-116,
-# five replies the rules no longer raise to their label and the model still does, each explained
-# in its commit: 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found
-# on beaches and outings), a phone 'broken' as a cover story that an unrelated rule had raised,
-# and a hunter's 弾は一発あれば足りる and 保険金おりたら…借金チャラ, which now need the speaker or
-# life insurance named after reviews found hunting and car insurance); and with rounds 121-124,
-# seven replies the rules now read further from their label (three of them with the model as
-# well): another adult's serious trouble said with の is now the person's worry, watch
+# GI, seasons and events, 0.803 -> 0.868 (0.760 -> 0.920); GJ, the phenomena balanced by a
+# fifty-first writer, 0.856 -> 0.906 (0.860 -> 1.000); GK, relationships, 0.837 -> 0.915 (0.880 ->
+# 0.960); GL, money in everyday speech, 0.816 -> 0.851 (0.840 -> 0.920); GM, risk said indirectly,
+# 0.826 -> 0.908 (0.760 -> 0.960)); each round was then fixed by phenomenon. The learned model is
+# trained on these replies, so what it adds here says nothing about generalisation (python -m
+# tests.tools.crossval_distress_model measures that, round by round); the rules alone are held to
+# their own thresholds, so a regression in any rule shows up. Now over 49,337 replies: with the
+# model macro-F1 0.930, urgent recall 0.997, false alarms 0.102 = 1,696/16,694 (X, V, S, J, K, F,
+# the rounds from E on are built largely of near misses; 1,440 of the 1,696 are watch); the rules
+# alone 0.867 / 0.961 (397 of 10,301 urgent replies missed) / 0.101. The thresholds are those less
+# a small margin (lowered with rounds J, K and F, and again with E, C, D and B, with A, AB, AC and
+# AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and with AQ to AT and BK to CM (rules
+# macro-F1 only: BK to CM, harder rounds written after a first pass of new rules, took it from
+# 0.876 to 0.867; and with CN to DC, where the writers were asked for risk said indirectly and the
+# rules' first urgent recall was 0.68 to 0.88: the rules' urgent recall went from 0.966 to 0.964
+# and their macro-F1 from 0.867 to 0.864, and both thresholds were lowered by 0.005), whose
+# everyday replies were chosen to look like crises and whose rules-level misses the model covers:
+# no reply's level moved away from its label by the rules' fixes, except four with rounds 80-87,
+# each explained in its commit: a fever over, labelled watch; a locked room and a family walking
+# in the rain with nowhere to sleep, which the rules now leave at high (reviews found those boosts
+# raising everyday replies); and 発作ここ2年ない, none, which is high again because the exception
+# that spared it hid 発作ここ最近また増えた); and with rounds 88-116, five replies the rules no
+# longer raise to their label and the model still does, each explained in its commit:
+# 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found on beaches and
+# outings), a phone 'broken' as a cover story that an unrelated rule had raised, and a hunter's
+# 弾は一発あれば足りる and 保険金おりたら…借金チャラ, which now need the speaker or life insurance
+# named after reviews found hunting and car insurance); and with rounds 121-124, seven replies the
+# rules now read further from their label (three of them with the model as well): another adult's
+# serious trouble said with の is now the person's worry, watch
 # (母の入院先から、保証人いないと手術できない and 母の認知症すすんで、コンロの火消し忘れが毎日,
 # labelled high, among them; 54 replies went the other way), and a car accident outside the house
 # is no longer a news item; and with rounds 133-136, one: なんでか涙出てきた。すぐおさまったけど,
@@ -319,7 +322,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # that opens with 元気です no longer hides the alarming words that follow it (a chopping board
 # covered in fish blood, happy tears, tired from shovelling snow); and 飛び降りる覚悟で転職決めた,
 # none, is urgent again, since 転職 no longer cancels a jump anywhere in a reply
-# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-216, none.
+# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-220, none.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
