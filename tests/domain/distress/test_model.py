@@ -307,7 +307,7 @@ def test_lemmas_are_what_the_assessor_reads(rules) -> None:
     [
         "残りの薬、全部今夜の分にする",  # the rules: none
         "インコのこと、頼みます。えさは戸棚の上です",  # the rules: none
-        "誰にも見つからない場所に行きたい。もう疲れたから",  # the rules: high
+        "今夜、あの橋まで歩いてみる。もう疲れたから",  # the rules: watch
     ],
 )
 def test_the_packaged_model_finds_indirect_risk(rules, text: str) -> None:
