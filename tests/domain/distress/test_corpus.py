@@ -60,7 +60,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in two
-# hundred and twenty-four rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…,
+# hundred and twenty-eight rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…,
 # k…, j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…,
 # M…, L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
 # AK…, AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…,
@@ -71,37 +71,37 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # EB…, EC…, ED…, EE…, EF…, EG…, EH…, EI…, EJ…, EK…, EL…, EM…, EN…, EO…, EP…, EQ…, ER…, ES…, ET…,
 # EU…, EV…, EW…, EX…, EY…, EZ…, FA…, FB…, FC…, FD…, FE…, FF…, FG…, FH…, FI…, FJ…, FK…, FL…, FM…,
 # FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…, GF…,
-# GG…, GH…, GI…, GJ…, GK…, GL…, GM…, GN…, GO…, GP…, GQ…), each written and labelled blind by
-# someone who never saw the lexicon, before the assessor saw it. Each round's first score measured
-# generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then
-# 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n: risk
-# to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious
-# needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h:
-# romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by
-# services), 0.858 (e: a second month's mix); everyday replies only: 12, 12 and 21 of 200 raised
-# in d, a and Y; urgent replies only: recall 0.569, 0.550 and 0.562 in c, b and Z; W, a third
-# month's mix with indirect urgent wording: 0.766 by the rules, 0.821 with the first learned model
-# (urgent recall 0.620 -> 0.880); everyday replies with crisis-looking words (X, 300) and
-# farewell-shaped ones (V, 260): 17 and 29 made urgent by the rules, 12 and 16 more by that model;
-# U, a fourth month's mix, 0.824 by the rules, 0.889 with the model that raises to any level
-# (urgent recall 0.800 -> 0.975, false alarms 0.133 -> 0.144); T, voice input, older speakers and
-# mixed scripts (all hiragana, spaced phrases, dialect, romaji): 0.713 by the rules, 0.813 with
-# the model (urgent recall 0.600 -> 0.820); S, answers to the check-in question (ねてない。4日目),
-# 0.795 by the rules, 0.876 with the model (urgent recall 0.822 -> 0.978); R, second-language
-# writers, parents of small children, disability and chronic illness, 0.711 by the rules, 0.786
-# with the model (urgent recall 0.778 -> 0.844); Q, disaster season (floods, heat, cold, outages),
-# 0.757 by the rules, 0.818 with the model (urgent recall 0.600 -> 0.756); P, men who do not talk
-# about feelings, 0.660 by the rules, 0.787 with the model (urgent recall 0.480 -> 0.820); O, the
-# issue's phenomena balanced, 0.835 by the rules, 0.860 with the model (urgent recall 0.760 ->
-# 0.820); N, young people, 0.813 by the rules, 0.861 with the model (urgent recall 0.760 ->
-# 0.900); M, a real month at real rates (150 of 240 everyday), 0.915 by the rules (urgent recall
-# 1.000, none false alarms 0.033, none raised to high), 0.920 with the model; L, living with
-# mental illness, 0.784 by the rules, 0.864 with the model (urgent recall 0.740 -> 0.920); J, the
-# phenomena balanced by a second writer, 0.798 by the rules, 0.853 with the model (urgent recall
-# 0.740 -> 0.880); K, work and money at the edge, 0.768 by the rules, 0.848 with the model (urgent
-# recall 0.775 -> 0.875); I, the phenomena balanced by a third writer, 0.834 by the rules, 0.893
-# with the model (urgent recall 0.800 -> 0.920); H, very short replies, 0.808 by the rules, 0.831
-# with the model (urgent recall 0.689 -> 0.733, no everyday reply raised); G, the phenomena
+# GG…, GH…, GI…, GJ…, GK…, GL…, GM…, GN…, GO…, GP…, GQ…, GR…, GS…, GT…, GU…), each written and
+# labelled blind by someone who never saw the lexicon, before the assessor saw it. Each round's
+# first score measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660,
+# 0.764, 0.837; then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast
+# pairs), 0.639 (n: risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days),
+# 0.721 (l: serious needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and
+# violence), 0.675 (h: romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f:
+# people often missed by services), 0.858 (e: a second month's mix); everyday replies only: 12, 12
+# and 21 of 200 raised in d, a and Y; urgent replies only: recall 0.569, 0.550 and 0.562 in c, b
+# and Z; W, a third month's mix with indirect urgent wording: 0.766 by the rules, 0.821 with the
+# first learned model (urgent recall 0.620 -> 0.880); everyday replies with crisis-looking words
+# (X, 300) and farewell-shaped ones (V, 260): 17 and 29 made urgent by the rules, 12 and 16 more
+# by that model; U, a fourth month's mix, 0.824 by the rules, 0.889 with the model that raises to
+# any level (urgent recall 0.800 -> 0.975, false alarms 0.133 -> 0.144); T, voice input, older
+# speakers and mixed scripts (all hiragana, spaced phrases, dialect, romaji): 0.713 by the rules,
+# 0.813 with the model (urgent recall 0.600 -> 0.820); S, answers to the check-in question
+# (ねてない。4日目), 0.795 by the rules, 0.876 with the model (urgent recall 0.822 -> 0.978); R,
+# second-language writers, parents of small children, disability and chronic illness, 0.711 by the
+# rules, 0.786 with the model (urgent recall 0.778 -> 0.844); Q, disaster season (floods, heat,
+# cold, outages), 0.757 by the rules, 0.818 with the model (urgent recall 0.600 -> 0.756); P, men
+# who do not talk about feelings, 0.660 by the rules, 0.787 with the model (urgent recall 0.480 ->
+# 0.820); O, the phenomena balanced, 0.835 by the rules, 0.860 with the model (urgent
+# recall 0.760 -> 0.820); N, young people, 0.813 by the rules, 0.861 with the model (urgent recall
+# 0.760 -> 0.900); M, a real month at real rates (150 of 240 everyday), 0.915 by the rules (urgent
+# recall 1.000, none false alarms 0.033, none raised to high), 0.920 with the model; L, living
+# with mental illness, 0.784 by the rules, 0.864 with the model (urgent recall 0.740 -> 0.920); J,
+# the phenomena balanced by a second writer, 0.798 by the rules, 0.853 with the model (urgent
+# recall 0.740 -> 0.880); K, work and money at the edge, 0.768 by the rules, 0.848 with the model
+# (urgent recall 0.775 -> 0.875); I, the phenomena balanced by a third writer, 0.834 by the rules,
+# 0.893 with the model (urgent recall 0.800 -> 0.920); H, very short replies, 0.808 by the rules,
+# 0.831 with the model (urgent recall 0.689 -> 0.733, no everyday reply raised); G, the phenomena
 # balanced by a fourth writer, 0.818 by the rules, 0.869 with the model (urgent recall 0.860 ->
 # 0.940); F, 120 minimal pairs, 0.698 by the rules, 0.642 with the model (urgent recall 0.850 ->
 # 0.983, false alarms on none 0.438 -> 0.650: the model reads words, not who, when or why); E, the
@@ -281,14 +281,17 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # (0.840 -> 0.920); GM, risk said indirectly, 0.826 -> 0.908 (0.760 -> 0.960); GN, the phenomena
 # balanced by a fifty-second writer, 0.861 -> 0.918 (0.860 -> 0.940); GO, parents and carers,
 # 0.820 -> 0.894 (0.840 -> 0.940); GP, young adults living alone, 0.828 -> 0.887 (0.860 -> 0.980);
-# GQ, after a hard event, 0.810 -> 0.871 (0.860 -> 0.940)); each round was then fixed by
-# phenomenon. The learned model is trained on these replies, so what it adds here says nothing
-# about generalisation (python -m tests.tools.crossval_distress_model measures that, round by
-# round); the rules alone are held to their own thresholds, so a regression in any rule shows up.
-# Now over 50,251 replies: with the model macro-F1 0.929, urgent recall 0.996, false alarms 0.102
-# = 1,732/16,985 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,475
-# of the 1,732 are watch); the rules alone 0.868 / 0.962 (402 of 10,497 urgent replies missed) /
-# 0.102. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
+# GQ, after a hard event, 0.810 -> 0.871 (0.860 -> 0.940); GR, the phenomena balanced by a
+# fifty-third writer, 0.878 -> 0.942 (0.880 -> 0.980); GS, disabilities and long-term conditions,
+# 0.868 -> 0.912 (0.920 -> 0.980); GT, heavy emoji and net slang, 0.869 -> 0.927 (0.900 -> 0.980);
+# GU, work at the edge, 0.817 -> 0.877 (0.860 -> 0.980)); each round was then fixed by phenomenon.
+# The learned model is trained on these replies, so what it adds here says nothing about
+# generalisation (python -m tests.tools.crossval_distress_model measures that, round by round);
+# the rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
+# 51,188 replies: with the model macro-F1 0.930, urgent recall 0.996, false alarms 0.101 =
+# 1,747/17,293 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,488 of
+# the 1,747 are watch); the rules alone 0.868 / 0.962 (408 of 10,696 urgent replies missed) /
+# 0.101. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
 # with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and
 # with AQ to AT and BK to CM (rules macro-F1 only: BK to CM, harder rounds written after a first
 # pass of new rules, took it from 0.876 to 0.867; and with CN to DC, where the writers were asked
@@ -325,7 +328,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # that opens with 元気です no longer hides the alarming words that follow it (a chopping board
 # covered in fish blood, happy tears, tired from shovelling snow); and 飛び降りる覚悟で転職決めた,
 # none, is urgent again, since 転職 no longer cancels a jump anywhere in a reply
-# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-224, none.
+# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-228, none.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
