@@ -114,8 +114,7 @@ def _parse_line(line: str) -> _LineInfo:
         lemma = _clean_lemma(column(_LEMMA_COLUMN), surface)
         misread = _MISREADINGS.get((surface, lemma))
         if misread is not None:
-            lemma, pos1, pos2, cform = misread
-            return (surface, lemma, pos1, pos2, cform)
+            return (surface, *misread)
     return (surface, lemma, pos1, pos2, column(_CFORM_COLUMN))
 
 
