@@ -871,14 +871,16 @@ def _word_spaced(text: str) -> bool:
 
 def _summed_up_after(tokens: list[_Tok], comma: int) -> bool:
     """Token ``comma`` is a comma after とか or なんて, and the clause after it starts by
-    summing up what came before (そういう, そんな): 死にたいとか、そんなことは思ってない."""
+    summing up what came before (そういう, そんな: 死にたいとか、そんなことは思ってない) or
+    with words a negation reaches across (死にたいとか、ほんと今は思ってない)."""
     if comma < 2 or comma + 1 >= len(tokens) or tokens[comma].pos1 != _SYMBOL:
         return False
     before = tokens[comma - 1].surface
     dismissive = before in _QUOTE_DISMISSIVE or (
         before == "か" and tokens[comma - 2].surface == "と"
     )
-    if not dismissive or tokens[comma + 1].surface not in _SUMMING_UP:
+    following = tokens[comma + 1]
+    if not dismissive or (following.surface not in _SUMMING_UP and not following.transparent):
         return False
     # そういうレベルじゃない, そんな程度じゃない: beyond it, not free of it. (A risk said
     # again after the denial is a match of its own.)

@@ -8564,6 +8564,8 @@ def level_of(text: str) -> str:
         ("ちょっと寂しいな", "watch"),
         ("これで終わらせます。迷惑かけてごめんなさい", "urgent"),
         ("自分で終わらせます。もう疲れた", "urgent"),
+        ("死にたいとか、ほんと今は思ってないよ", "none"),
+        ("消えたいとか、今日も思った", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
