@@ -60,9 +60,9 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in two
-# hundred and sixty rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…, k…,
-# j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…, M…,
-# L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
+# hundred and sixty-four rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…,
+# k…, j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…,
+# M…, L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
 # AK…, AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…,
 # BD…, BE…, BF…, BG…, BH…, BI…, BJ…, BK…, BL…, BM…, BN…, BO…, BP…, BQ…, BR…, BS…, BT…, BU…, BV…,
 # BW…, BX…, BY…, BZ…, CA…, CB…, CC…, CD…, CE…, CF…, CG…, CH…, CI…, CJ…, CK…, CL…, CM…, CN…, CO…,
@@ -73,11 +73,11 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…, GF…,
 # GG…, GH…, GI…, GJ…, GK…, GL…, GM…, GN…, GO…, GP…, GQ…, GR…, GS…, GT…, GU…, GV…, GW…, GX…, GY…,
 # GZ…, HA…, HB…, HC…, HD…, HE…, HF…, HG…, HH…, HI…, HJ…, HK…, HL…, HM…, HN…, HO…, HP…, HQ…, HR…,
-# HS…, HT…, HU…, HV…, HW…, HX…, HY…, HZ…, IA…), each written and labelled blind by someone who
-# never saw the lexicon, before the assessor saw it. Each round's first score measured
-# generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837; then
-# 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n: risk
-# to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious
+# HS…, HT…, HU…, HV…, HW…, HX…, HY…, HZ…, IA…, IB…, IC…, ID…, IE…), each written and labelled
+# blind by someone who never saw the lexicon, before the assessor saw it. Each round's first score
+# measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837;
+# then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n:
+# risk to life said indirectly, urgent recall 0.362), 0.844 (m: ordinary days), 0.721 (l: serious
 # needs), 0.763 (k: personas), 0.864 (j: very short), 0.677 (i: medical and violence), 0.675 (h:
 # romaji, katakana, emoji), 0.849 (g: a natural month's mix), 0.722 (f: people often missed by
 # services), 0.858 (e: a second month's mix); everyday replies only: 12, 12 and 21 of 200 raised
@@ -312,42 +312,46 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # 0.960); HW, rural and small-town life, 0.823 -> 0.919 (0.816 -> 0.959); HX, the phenomena
 # balanced by a sixty-first writer, 0.847 -> 0.938 (0.905 -> 1.000); HY, real trouble hedged or
 # joked about, 0.789 -> 0.868 (0.860 -> 0.980); HZ, people starting over after prison, hospital or
-# a shelter, 0.822 -> 0.887 (0.920 -> 0.940); IA, carers, 0.835 -> 0.905 (0.938 -> 0.979)); each
-# round was then fixed by phenomenon. The learned model is trained on these replies, so what it
-# adds here says nothing about generalisation (python -m tests.tools.crossval_distress_model
-# measures that, round by round); the rules alone are held to their own thresholds, so a
-# regression in any rule shows up. Now over 58,227 replies: with the model macro-F1 0.930, urgent
-# recall 0.996, false alarms 0.102 = 2,006/19,579 (X, V, S, J, K, F, the rounds from E on are
-# built largely of near misses; 1,722 of the 2,006 are watch); the rules alone 0.869 / 0.965 (433
-# of 12,219 urgent replies missed) / 0.102. The thresholds are those less a small margin (lowered
-# with rounds J, K and F, and again with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and
-# AH and with AI, AJ, AK and AL and with AQ to AT and BK to CM (rules macro-F1 only: BK to CM,
-# harder rounds written after a first pass of new rules, took it from 0.876 to 0.867; and with CN
-# to DC, where the writers were asked for risk said indirectly and the rules' first urgent recall
-# was 0.68 to 0.88: the rules' urgent recall went from 0.966 to 0.964 and their macro-F1 from
-# 0.867 to 0.864, and both thresholds were lowered by 0.005), whose everyday replies were chosen
-# to look like crises and whose rules-level misses the model covers: no reply's level moved away
-# from its label by the rules' fixes, except four with rounds 80-87, each explained in its commit:
-# a fever over, labelled watch; a locked room and a family walking in the rain with nowhere to
-# sleep, which the rules now leave at high (reviews found those boosts raising everyday replies);
-# and 発作ここ2年ない, none, which is high again because the exception that spared it hid
-# 発作ここ最近また増えた); and with rounds 88-116, five replies the rules no longer raise to their
-# label and the model still does, each explained in its commit: 海きてる…靴ぬいだ and
-# 子どもら連れて一緒にいこうか (wordings that reviews found on beaches and outings), a phone
-# 'broken' as a cover story that an unrelated rule had raised, and a hunter's 弾は一発あれば足りる
-# and 保険金おりたら…借金チャラ, which now need the speaker or life insurance named after reviews
-# found hunting and car insurance); and with rounds 121-124, seven replies the rules now read
-# further from their label (three of them with the model as well): another adult's serious trouble
-# said with の is now the person's worry, watch (母の入院先から、保証人いないと手術できない and
-# 母の認知症すすんで、コンロの火消し忘れが毎日, labelled high, among them; 54 replies went the
-# other way), and a car accident outside the house is no longer a news item; and with rounds
-# 133-136, one: なんでか涙出てきた。すぐおさまったけど, watch, is now none (tears that came and
-# went, like a seizure that came and went); and with rounds 137-144, three: a low mood a moment
-# ago and better now (さっきまで落ち込んでたけど、ラジオ聴いてマシになった), labelled watch by
-# their writers, is now none, as 29 such replies labelled none by others now are; and with rounds
-# 145-148, none; and with rounds 149-180, ten, all to none: a high reading that is past and over
-# as said in another clause now ends (入院してたけど、もう退院しました, labelled watch, as
-# 借金あったけど完済した is none), and the hiragana いまは sets now against the past as 今は does
+# a shelter, 0.822 -> 0.887 (0.920 -> 0.940); IA, carers, 0.835 -> 0.905 (0.938 -> 0.979); IB, the
+# phenomena balanced by a sixty-second writer, 0.889 -> 0.943 (0.979 -> 1.000); IC, students and
+# young people away from home, 0.854 -> 0.924 (0.900 -> 1.000); ID, Japanese mixed with English,
+# romaji and net abbreviations, 0.896 -> 0.939 (0.939 -> 1.000); IE, health emergencies and
+# chronic illness, 0.757 -> 0.831 (0.900 -> 0.940)); each round was then fixed by phenomenon. The
+# learned model is trained on these replies, so what it adds here says nothing about
+# generalisation (python -m tests.tools.crossval_distress_model measures that, round by round);
+# the rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
+# 59,109 replies: with the model macro-F1 0.930, urgent recall 0.996, false alarms 0.103 =
+# 2,045/19,861 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,751 of
+# the 2,045 are watch); the rules alone 0.869 / 0.965 (432 of 12,415 urgent replies missed) /
+# 0.103. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
+# with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and
+# with AQ to AT and BK to CM (rules macro-F1 only: BK to CM, harder rounds written after a first
+# pass of new rules, took it from 0.876 to 0.867; and with CN to DC, where the writers were asked
+# for risk said indirectly and the rules' first urgent recall was 0.68 to 0.88: the rules' urgent
+# recall went from 0.966 to 0.964 and their macro-F1 from 0.867 to 0.864, and both thresholds were
+# lowered by 0.005), whose everyday replies were chosen to look like crises and whose rules-level
+# misses the model covers: no reply's level moved away from its label by the rules' fixes, except
+# four with rounds 80-87, each explained in its commit: a fever over, labelled watch; a locked
+# room and a family walking in the rain with nowhere to sleep, which the rules now leave at high
+# (reviews found those boosts raising everyday replies); and 発作ここ2年ない, none, which is high
+# again because the exception that spared it hid 発作ここ最近また増えた); and with rounds 88-116,
+# five replies the rules no longer raise to their label and the model still does, each explained
+# in its commit: 海きてる…靴ぬいだ and 子どもら連れて一緒にいこうか (wordings that reviews found
+# on beaches and outings), a phone 'broken' as a cover story that an unrelated rule had raised,
+# and a hunter's 弾は一発あれば足りる and 保険金おりたら…借金チャラ, which now need the speaker or
+# life insurance named after reviews found hunting and car insurance); and with rounds 121-124,
+# seven replies the rules now read further from their label (three of them with the model as
+# well): another adult's serious trouble said with の is now the person's worry, watch
+# (母の入院先から、保証人いないと手術できない and 母の認知症すすんで、コンロの火消し忘れが毎日,
+# labelled high, among them; 54 replies went the other way), and a car accident outside the house
+# is no longer a news item; and with rounds 133-136, one: なんでか涙出てきた。すぐおさまったけど,
+# watch, is now none (tears that came and went, like a seizure that came and went); and with
+# rounds 137-144, three: a low mood a moment ago and better now
+# (さっきまで落ち込んでたけど、ラジオ聴いてマシになった), labelled watch by their writers, is now
+# none, as 29 such replies labelled none by others now are; and with rounds 145-148, none; and
+# with rounds 149-180, ten, all to none: a high reading that is past and over as said in another
+# clause now ends (入院してたけど、もう退院しました, labelled watch, as 借金あったけど完済した is
+# none), and the hiragana いまは sets now against the past as 今は does
 # (前は食べ吐きしてたけど、いまはほぼしてない, labelled watch); two of the ten are labelled high
 # and read a word as recovery that is not (退院したばっかで、精神科の薬もう切れた;
 # この水で病気治るって言われて, a quoted cure); and with rounds 181-196, six: five none replies
@@ -356,7 +360,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # that opens with 元気です no longer hides the alarming words that follow it (a chopping board
 # covered in fish blood, happy tears, tired from shovelling snow); and 飛び降りる覚悟で転職決めた,
 # none, is urgent again, since 転職 no longer cancels a jump anywhere in a reply
-# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-260, none.
+# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-264, none.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
