@@ -8968,6 +8968,12 @@ def level_of(text: str) -> str:
         ("ニトロなめたけど全然おさまらない", "urgent"),
         ("胎動が昨日から感じない", "urgent"),
         ("手足しびれて脈が変", "urgent"),
+        ("パパ活するしかない", "high"),
+        ("病気ばっかりでいなくなれたらいいのに", "high"),
+        ("腎臓売りたい", "high"),
+        ("職場に辞めろって言われてる", "high"),
+        ("新しいODペダル買った", "none"),
+        ("爆睡しすぎて意識なかった笑", "none"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
