@@ -60,7 +60,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 
 
 # The held-out corpus: replies written in wordings the development corpus does not use, in two
-# hundred and sixty-four rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…,
+# hundred and eighty-four rounds (ids x…, y…, z…, v…, w…, u…, t…, s…, q…, r…, p…, o…, n…, m…, l…,
 # k…, j…, i…, h…, g…, f…, e…, d…, c…, b…, a…, Z…, Y…, X…, W…, V…, U…, T…, S…, R…, Q…, P…, O…, N…,
 # M…, L…, K…, J…, I…, H…, G…, F…, E…, C…, D…, B…, A…, AB…, AC…, AD…, AE…, AF…, AG…, AH…, AI…, AJ…,
 # AK…, AL…, AM…, AN…, AO…, AP…, AQ…, AR…, AS…, AT…, AU…, AV…, AW…, AX…, AY…, AZ…, BA…, BB…, BC…,
@@ -73,7 +73,8 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # FN…, FO…, FP…, FQ…, FR…, FS…, FT…, FU…, FV…, FW…, FX…, FY…, FZ…, GA…, GB…, GC…, GD…, GE…, GF…,
 # GG…, GH…, GI…, GJ…, GK…, GL…, GM…, GN…, GO…, GP…, GQ…, GR…, GS…, GT…, GU…, GV…, GW…, GX…, GY…,
 # GZ…, HA…, HB…, HC…, HD…, HE…, HF…, HG…, HH…, HI…, HJ…, HK…, HL…, HM…, HN…, HO…, HP…, HQ…, HR…,
-# HS…, HT…, HU…, HV…, HW…, HX…, HY…, HZ…, IA…, IB…, IC…, ID…, IE…), each written and labelled
+# HS…, HT…, HU…, HV…, HW…, HX…, HY…, HZ…, IA…, IB…, IC…, ID…, IE…, IF…, IG…, IH…, II…, IJ…, IK…,
+# IL…, IM…, IN…, IO…, IP…, IQ…, IR…, IS…, IT…, IU…, IV…, IW…, IX…, IY…), each written and labelled
 # blind by someone who never saw the lexicon, before the assessor saw it. Each round's first score
 # measured generalisation (macro-F1 0.631, 0.668, 0.786, 0.866, 0.666, 0.713, 0.660, 0.764, 0.837;
 # then 0.682 (r: youth and net slang), 0.779 (p: dialects), 0.693 (o: contrast pairs), 0.639 (n:
@@ -316,14 +317,30 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # phenomena balanced by a sixty-second writer, 0.889 -> 0.943 (0.979 -> 1.000); IC, students and
 # young people away from home, 0.854 -> 0.924 (0.900 -> 1.000); ID, Japanese mixed with English,
 # romaji and net abbreviations, 0.896 -> 0.939 (0.939 -> 1.000); IE, health emergencies and
-# chronic illness, 0.757 -> 0.831 (0.900 -> 0.940)); each round was then fixed by phenomenon. The
+# chronic illness, 0.757 -> 0.831 (0.900 -> 0.940); IF, the phenomena balanced by a sixty-third
+# writer, 0.894 -> 0.934 (0.902 -> 0.951); IG, foreign residents writing simple Japanese, 0.774 ->
+# 0.915 (0.760 -> 0.940); IH, pregnancy, miscarriage and the first months with a baby, 0.820 ->
+# 0.930 (0.735 -> 0.980); II, hobby, sport, game and work slang that sounds deadly, 0.862 -> 0.934
+# (0.880 -> 0.940); IJ, the phenomena balanced by a sixty-fourth writer, 0.898 -> 0.929 (0.976 ->
+# 1.000); IK, very short replies and fragments, 0.858 -> 0.914 (0.897 -> 0.931); IL, people in
+# unstable housing, 0.825 -> 0.864 (0.875 -> 0.917); IM, older women living alone, 0.806 -> 0.893
+# (0.854 -> 0.917); IN, the phenomena balanced by a sixty-fifth writer, 0.911 -> 0.970 (0.891 ->
+# 1.000); IO, shift workers, 0.833 -> 0.914 (0.820 -> 0.900); IP, voice input and autocorrect
+# mistakes, 0.880 -> 0.948 (0.840 -> 0.980); IQ, young men in net culture, 0.864 -> 0.896 (0.940
+# -> 0.940); IR, the phenomena balanced by a sixty-sixth writer, 0.868 -> 0.941 (0.902 -> 0.976);
+# IS, family carers and the people they care for, 0.822 -> 0.919 (0.860 -> 0.920); IT, replies
+# mostly about other people, 0.836 -> 0.908 (0.860 -> 0.920); IU, recovery from addiction, 0.824
+# -> 0.924 (0.875 -> 0.958); IV, the phenomena balanced by a sixty-seventh writer, 0.882 -> 0.927
+# (0.917 -> 0.958); IW, physical illness and disability at home, 0.792 -> 0.874 (0.820 -> 0.960);
+# IX, late-night and early-morning messages, 0.833 -> 0.919 (0.875 -> 1.000); IY, teenagers and
+# their parents, 0.844 -> 0.920 (0.875 -> 0.917)); each round was then fixed by phenomenon. The
 # learned model is trained on these replies, so what it adds here says nothing about
 # generalisation (python -m tests.tools.crossval_distress_model measures that, round by round);
 # the rules alone are held to their own thresholds, so a regression in any rule shows up. Now over
-# 59,109 replies: with the model macro-F1 0.930, urgent recall 0.996, false alarms 0.103 =
-# 2,043/19,861 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,751 of
-# the 2,043 are watch); the rules alone 0.869 / 0.965 (432 of 12,415 urgent replies missed) /
-# 0.103. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
+# 63,484 replies: with the model macro-F1 0.931, urgent recall 0.996, false alarms 0.101 =
+# 2,151/21,298 (X, V, S, J, K, F, the rounds from E on are built largely of near misses; 1,839 of
+# the 2,151 are watch); the rules alone 0.871 / 0.965 (462 of 13,351 urgent replies missed) /
+# 0.101. The thresholds are those less a small margin (lowered with rounds J, K and F, and again
 # with E, C, D and B, with A, AB, AC and AD, with AE, AF, AG and AH and with AI, AJ, AK and AL and
 # with AQ to AT and BK to CM (rules macro-F1 only: BK to CM, harder rounds written after a first
 # pass of new rules, took it from 0.876 to 0.867; and with CN to DC, where the writers were asked
@@ -360,7 +377,7 @@ def test_corpus_thresholds_by_the_rules_alone(examples, rules_only) -> None:
 # that opens with 元気です no longer hides the alarming words that follow it (a chopping board
 # covered in fish blood, happy tears, tired from shovelling snow); and 飛び降りる覚悟で転職決めた,
 # none, is urgent again, since 転職 no longer cancels a jump anywhere in a reply
-# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-264, none.
+# (転職失敗した。飛び降りたい); and with rounds 197-200, none; and with rounds 201-284, none.
 HELDOUT = DEFAULT_CORPUS.with_name("distress_heldout.jsonl")
 
 
