@@ -9652,6 +9652,10 @@ def level_of(text: str) -> str:
         ("鎮痛剤ないと仕事無理", "high"),
         ("台所から煙出てる、誰か来て", "urgent"),
         ("隣の家が燃えてる！おばあちゃん中にいるかも", "urgent"),
+        ("認知症の母が出かけたまま戻らない。外暗い", "urgent"),
+        ("母、旅行に出てってまだ帰ってこない", "none"),
+        ("冷や汗でるくらいお腹痛い", "urgent"),
+        ("痛くて脂汗かいてる", "urgent"),
     ],
 )
 def test_mechanisms(text: str, level: str) -> None:
